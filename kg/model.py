@@ -1,0 +1,88 @@
+"""The records that flow through the pipeline: read → extract → link → graph.
+
+Kept in one small module so every stage (and a notebook user) speaks the same types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One abstract. `id` is stable across runs so graphs and queries can name papers."""
+
+    id: str
+    title: str
+    text: str
+    lang: str  # "en" or "zh"
+    source: str = ""  # file the record came from, for error messages
+    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One occurrence of a candidate concept in one paper.
+
+    `key` is the language-specific canonical key (English: lemmatised lower case words;
+    Chinese: the segmented words joined by spaces); `surface` is the text as written, kept as
+    evidence for `kg shared` and the aliases.
+    """
+
+    key: str
+    surface: str
+    lang: str
+    position: int = 0  # character offset, for first-occurrence features
+    head: str = ""  # the phrase's last word (head noun) in key form
+
+
+@dataclass(frozen=True)
+class AcronymDef:
+    """An acronym defined in a text: "graph neural networks (GNNs)" → short "GNN"."""
+
+    short: str  # normalised short form (singular, as written otherwise: "GNN", "OTA-FL")
+    long_key: str  # canonical key of the long form
+    long_surface: str
+    lang: str
+
+
+@dataclass
+class Extraction:
+    """What the extractor found in one paper, before corpus-wide linking."""
+
+    paper_id: str
+    lang: str
+    mentions: list[Mention] = field(default_factory=list)
+    acronyms: list[AcronymDef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Link:
+    """Why a surface form was merged into a concept: the layer that decided and what it saw."""
+
+    layer: str  # "lemma", "acronym", "nested", "dictionary", "glossary", "thesaurus"
+    surface: str
+    detail: str = ""
+
+
+@dataclass
+class Concept:
+    """A node of the concept graph, after linking. `key` is its canonical (English when known) key."""
+
+    key: str
+    label: str
+    aliases: dict[str, int] = field(default_factory=dict)  # surface form → count
+    links: list[Link] = field(default_factory=list)
+    termhood: float = 0.0
+    langs: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Corpus:
+    """The linked corpus: papers, their concepts and the evidence for every paper–concept tie."""
+
+    papers: list[Paper]
+    concepts: dict[str, Concept]
+    # (paper id, concept key) → surface forms used in that paper (one entry per mention)
+    occurrences: dict[tuple[str, str], list[str]]
+    dropped: dict[str, float] = field(default_factory=dict)  # generic concept key → termhood
