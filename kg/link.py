@@ -1,0 +1,194 @@
+"""Corpus-wide decisions: which mentions are the same concept, and which concepts are terms.
+
+Per-paper mentions come in; one `Corpus` comes out whose concepts are merged across papers by
+their canonical key, by acronym definitions anywhere in the corpus, by an optional
+Chinese → English linker and by a user thesaurus; nested phrases also count for the shorter
+concept they end with; generic words are scored low and dropped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from wordfreq import zipf_frequency
+
+from kg.model import AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
+
+#: Concepts scoring below this termhood are generic words and are left out of the graph.
+MIN_TERMHOOD = 0.4
+
+#: A Chinese phrase (jieba words) → (English key, layer, detail) or None.
+ZhLinkFn = Callable[[Sequence[str]], "tuple[str, str, str] | None"]
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    min_termhood: float = MIN_TERMHOOD
+    thesaurus: Mapping[str, str] = field(default_factory=dict)  # key → replacement key ("" drops)
+    nested: bool = True
+
+
+def word_specificity(word: str, lang: str, generic: frozenset[str]) -> float:
+    """How unlikely a word is in general text (wordfreq's Zipf scale): 0 = everyday, 1 = rare."""
+    if word in generic:
+        return 0.0
+    zipf = zipf_frequency(word, lang)
+    top = 5.8 if lang == "en" else 5.3
+    return max(0.0, min(1.0, (top - zipf) / (3.0 if lang == "en" else 2.5)))
+
+
+def termhood(key: str, lang: str, generic: frozenset[str], modifiers: frozenset[str] = frozenset()) -> float:
+    """Termhood in [0, 1]: single words by their rarity; multi-word phrases are terms unless
+    built only of generic words (the C-value intuition that length itself signals a term)."""
+    words = key.split()
+    if len(words) == 1:
+        return round(word_specificity(words[0], lang, generic), 4)
+    if all(w in generic or w in modifiers for w in words):
+        return 0.2
+    best = max(word_specificity(w, lang, generic) for w in words)
+    return round(min(1.0, 0.5 + 0.5 * best), 4)
+
+
+@dataclass
+class AcronymTable:
+    """Short form → long-form key, decided over the whole corpus.
+
+    An acronym with one long form anywhere resolves everywhere; one with several long forms
+    (ambiguous) resolves only inside the papers that define it.
+    """
+
+    corpus_wide: dict[str, str] = field(default_factory=dict)
+    per_paper: dict[tuple[str, str], str] = field(default_factory=dict)
+    surfaces: dict[str, AcronymDef] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, extractions: Sequence[Extraction], to_english: Callable[[AcronymDef], str]) -> AcronymTable:
+        table = cls()
+        long_forms: dict[str, set[str]] = defaultdict(set)
+        for ex in extractions:
+            for d in ex.acronyms:
+                short = d.short.lower()
+                long_key = to_english(d)
+                long_forms[short].add(long_key)
+                table.per_paper[(ex.paper_id, short)] = long_key
+                table.surfaces.setdefault(short, d)
+        for short, keys in sorted(long_forms.items()):
+            english = {k for k in keys if k.isascii()}
+            if len(english) == 1:
+                table.corpus_wide[short] = next(iter(english))
+            elif len(keys) == 1:
+                table.corpus_wide[short] = next(iter(keys))
+        return table
+
+    def resolve(self, paper_id: str, key: str) -> str | None:
+        return self.per_paper.get((paper_id, key)) or self.corpus_wide.get(key)
+
+
+def _label(aliases: Counter[str], key: str) -> str:
+    """The most used English form written out in full (not an acronym standing for it);
+    Chinese-only concepts keep their Chinese form."""
+    english = [(n, s) for s, n in aliases.items() if s.isascii() and s.lower().split() == key.split()]
+    english = english or [(n, s) for s, n in aliases.items() if s.isascii()]
+    pool = english or [(n, s) for s, n in aliases.items()]
+    if not pool:
+        return key
+    # most frequent; ties → shortest, then alphabetical, for determinism
+    return min(pool, key=lambda ns: (-ns[0], len(ns[1]), ns[1]))[1]
+
+
+def link_corpus(
+    papers: Sequence[Paper],
+    extractions: Sequence[Extraction],
+    *,
+    generic: Mapping[str, frozenset[str]],
+    modifiers: frozenset[str] = frozenset(),
+    zh_linker: ZhLinkFn | None = None,
+    options: LinkOptions = LinkOptions(),
+) -> Corpus:
+    """Merge per-paper mentions into corpus concepts, with the evidence of every merge."""
+    zh_cache: dict[str, tuple[str, str, str] | None] = {}
+
+    def zh_to_english(key: str) -> tuple[str, str, str] | None:
+        if zh_linker is None:
+            return None
+        if key not in zh_cache:
+            zh_cache[key] = zh_linker(key.split())
+        return zh_cache[key]
+
+    def acronym_long_key(d: AcronymDef) -> str:
+        if d.lang == "zh":
+            hit = zh_to_english(d.long_key)
+            return hit[0] if hit else d.long_key
+        return d.long_key
+
+    acronyms = AcronymTable.build(extractions, acronym_long_key)
+
+    def canonical(paper_id: str, m: Mention) -> tuple[str, Link | None]:
+        key = m.key
+        link: Link | None = None
+        long_key = acronyms.resolve(paper_id, key)
+        if long_key is not None and long_key != key:
+            link = Link("acronym", m.surface, f"{acronyms.surfaces[key].short} = {long_key}")
+            key = long_key
+        elif m.lang == "zh" and not key.isascii():
+            hit = zh_to_english(key)
+            if hit is not None:
+                key, layer, detail = hit
+                link = Link(layer, m.surface, detail)
+        if key in options.thesaurus:
+            replacement = options.thesaurus[key]
+            link = Link("thesaurus", m.surface, f"{key} → {replacement or '(dropped)'}")
+            key = replacement
+        return key, link
+
+    occurrences: dict[tuple[str, str], list[str]] = defaultdict(list)
+    aliases: dict[str, Counter[str]] = defaultdict(Counter)
+    links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
+    langs: dict[str, set[str]] = defaultdict(set)
+    for ex in extractions:
+        for m in ex.mentions:
+            key, link = canonical(ex.paper_id, m)
+            if not key:
+                continue
+            occurrences[(ex.paper_id, key)].append(m.surface)
+            aliases[key][m.surface] += 1
+            langs[key].add(m.lang)
+            if link is not None:
+                links[key].setdefault((link.layer, link.surface), link)
+        for d in ex.acronyms:  # the long form of a definition names the concept too
+            key = acronym_long_key(d)
+            aliases[key][d.short] += 0
+            aliases[key][d.long_surface] += 0
+
+    if options.nested:
+        standalone = set(aliases)
+        for (paper_id, key), surfaces in sorted(occurrences.items()):
+            words = key.split()
+            for cut in range(1, len(words)):
+                suffix = " ".join(words[cut:])
+                if suffix in standalone and suffix != key:
+                    nested = occurrences.setdefault((paper_id, suffix), [])
+                    nested.extend(f"{s} (nested)" for s in surfaces)
+                    links[suffix].setdefault(("nested", key), Link("nested", key, f"ends with {suffix}"))
+
+    defined = {acronym_long_key(d) for ex in extractions for d in ex.acronyms}
+    concepts: dict[str, Concept] = {}
+    dropped: dict[str, float] = {}
+    for key in sorted(aliases):
+        lang = "en" if key.isascii() else "zh"
+        score = 1.0 if key in defined else termhood(key, lang, generic.get(lang, frozenset()), modifiers)
+        if score < options.min_termhood:
+            dropped[key] = score
+            continue
+        concepts[key] = Concept(
+            key=key,
+            label=_label(aliases[key], key),
+            aliases=dict(sorted(aliases[key].items())),
+            links=sorted(links[key].values(), key=lambda l: (l.layer, l.surface)),
+            termhood=score,
+            langs=langs[key],
+        )
+    kept = {pk: v for pk, v in sorted(occurrences.items()) if pk[1] in concepts}
+    return Corpus(list(papers), concepts, kept, dropped)

@@ -1,0 +1,187 @@
+"""The whole job as a Python API: read → extract → link → graph → analyse → render/export.
+
+    >>> import kg
+    >>> graph = kg.build(["seeds"])
+    >>> graph.shared("000_66c4bdcf0f56642e:4", "004_4d7fe5d77dd9d4ee:9")[0].label
+    >>> graph.save("out")
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from kg import query
+from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
+from kg.atomic import write_text
+from kg.export import write_csv, write_gexf, write_graphml, write_json
+from kg.extract import Extractor, generic_words, stop_modifiers
+from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
+from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus
+from kg.model import Corpus
+from kg.read import ReadError, read_papers
+
+GRAPH_FILE = "graph.graphml"
+
+
+class BuildError(RuntimeError):
+    """Nothing usable came out of the input."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    min_termhood: float = MIN_TERMHOOD
+    thesaurus: Path | None = None
+    max_nodes: int = 150  # drawn in the concept map
+    min_papers: int = 1  # a concept must be in this many papers to be drawn
+
+
+def read_thesaurus(path: Path) -> dict[str, str]:
+    """VOSviewer thesaurus: tab-separated `label` / `replace by`, header first; empty = drop."""
+    mapping: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReadError(f"{path}: cannot read thesaurus ({exc})") from None
+    for lineno, row in enumerate(csv.reader(io.StringIO(text), delimiter="\t"), 1):
+        if lineno == 1 and row and row[0].strip().lower() == "label":
+            continue
+        if not row or not row[0].strip():
+            continue
+        if len(row) > 2:
+            raise ReadError(f"{path}: line {lineno}: expected 2 tab-separated columns, got {len(row)}")
+        norm = lambda s: " ".join(s.replace("-", " ").lower().split())
+        mapping[norm(row[0])] = norm(row[1]) if len(row) > 1 else ""
+    return mapping
+
+
+@dataclass
+class KnowledgeGraph:
+    corpus: Corpus
+    bipartite: nx.Graph
+    concepts: nx.Graph
+    papers: nx.Graph
+    rankings: list[Ranking] = field(default_factory=list)
+
+    def top(self, by: str = "pagerank", n: int = 10) -> list[dict]:
+        return query.top(self.bipartite, by, n)
+
+    def shared(self, paper_a: str, paper_b: str) -> list[query.SharedConcept]:
+        return query.shared(self.bipartite, paper_a, paper_b)
+
+    def concept(self, term: str) -> query.ConceptReport:
+        return query.concept(self.bipartite, term)
+
+    def paper(self, paper_id: str) -> query.PaperReport:
+        return query.paper(self.bipartite, paper_id)
+
+    def save(self, out_dir: str | Path, options: BuildOptions = BuildOptions()) -> list[Path]:
+        return write_outputs(self, Path(out_dir), options)
+
+
+def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
+                   extractor: Extractor | None = None) -> Corpus:
+    papers = list(read_papers(inputs))
+    if not papers:
+        raise BuildError("no abstracts found in the input")
+    extractor = extractor or Extractor.create()
+    extractions = extractor.extract(papers)
+    thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
+    return link_corpus(
+        papers, extractions,
+        generic={"en": generic_words("en"), "zh": generic_words("zh")},
+        modifiers=stop_modifiers(),
+        options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus),
+    )
+
+
+def graph_corpus(corpus: Corpus) -> KnowledgeGraph:
+    bipartite = bipartite_graph(corpus)
+    concepts = concept_graph(corpus)
+    rankings = analyse_concepts(concepts)
+    docs = papers_of(corpus)
+    titles = {p.id: p.title for p in corpus.papers}
+    for key in concepts:
+        node = concept_node(key)
+        metrics = {m: concepts.nodes[key][m] for m in
+                   ("degree", "weighted_degree", "pagerank", "betweenness", "eigenvector", "cluster")}
+        bipartite.nodes[node].update(metrics)
+        concepts.nodes[key]["links"] = bipartite.nodes[node]["links"]
+        concepts.nodes[key]["paper_titles"] = "\n".join(f"{p} — {titles[p]}" for p in sorted(docs[key]))
+    papers = paper_graph(corpus)
+    for node, cluster in clusters(papers).items():
+        papers.nodes[node]["cluster"] = cluster
+    return KnowledgeGraph(corpus, bipartite, concepts, papers, rankings)
+
+
+def build(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
+          extractor: Extractor | None = None) -> KnowledgeGraph:
+    return graph_corpus(extract_corpus(inputs, options, extractor))
+
+
+def _rankings_csv(rows: list[Ranking]) -> str:
+    dicts = ranking_dicts(rows)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["rank", *dicts[0]] if dicts else ["rank"], lineterminator="\n")
+    writer.writeheader()
+    for i, row in enumerate(dicts, 1):
+        writer.writerow({"rank": i, **row})
+    return buffer.getvalue()
+
+
+def write_outputs(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions = BuildOptions()) -> list[Path]:
+    """Every output of a build; each file is replaced atomically."""
+    from kg.render import ViewLimits, render_concept_map, render_paper_concept_map, render_paper_similarity_map
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [out_dir / GRAPH_FILE, out_dir / "graph.gexf", out_dir / "graph.json",
+               out_dir / "concepts.graphml", out_dir / "papers.graphml", out_dir / "rankings.csv",
+               out_dir / "summary.json"]
+    write_graphml(graph.bipartite, written[0])
+    write_gexf(graph.bipartite, written[1])
+    write_json(graph.bipartite, written[2])
+    written += write_csv(graph.bipartite, out_dir / "graph.csv")
+    write_graphml(graph.concepts, written[3])
+    write_graphml(graph.papers, written[4])
+    write_text(written[5], _rankings_csv(graph.rankings))
+    write_text(written[6], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    limits = ViewLimits(max_nodes=options.max_nodes, min_papers=options.min_papers)
+    views = {"concept_map.html": lambda p: render_concept_map(graph.concepts, p, limits=limits),
+             "paper_concept_map.html": lambda p: render_paper_concept_map(graph.bipartite, p, limits=limits),
+             "paper_similarity_map.html": lambda p: render_paper_similarity_map(graph.papers, p, limits=limits)}
+    for name, render in views.items():
+        render(out_dir / name)
+        written.append(out_dir / name)
+    return written
+
+
+def summary(graph: KnowledgeGraph) -> dict:
+    corpus = graph.corpus
+    langs: dict[str, int] = {}
+    for p in corpus.papers:
+        langs[p.lang] = langs.get(p.lang, 0) + 1
+    return {
+        "papers": len(corpus.papers),
+        "papers_by_language": langs,
+        "concepts": len(corpus.concepts),
+        "generic_concepts_dropped": len(corpus.dropped),
+        "paper_concept_edges": sum(1 for _ in corpus.occurrences),
+        "concept_cooccurrence_edges": graph.concepts.number_of_edges(),
+        "paper_similarity_edges": graph.papers.number_of_edges(),
+        "components": nx.number_connected_components(graph.bipartite),
+        "top10_pagerank": [r.label for r in graph.rankings[:10]],
+    }
+
+
+def load(out_dir: str | Path) -> nx.Graph:
+    """The bipartite graph of a workspace, for queries."""
+    path = Path(out_dir) / GRAPH_FILE
+    if not path.is_file():
+        raise BuildError(f"{path}: no graph here (run `kg build INPUT -o {out_dir}` first)")
+    return nx.read_graphml(path)
