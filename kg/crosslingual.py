@@ -64,8 +64,8 @@ def stem(word: str) -> str:
     for suffix, repl in (("ies", "y"), ("ied", "y"), ("ings", ""), ("ing", ""), ("es", ""), ("ed", ""), ("s", "")):
         base = w[: -len(suffix)]
         if w.endswith(suffix) and len(base) >= 3 and re.search("[aeiouy]", base):
-            if suffix == "s" and base[-1] in "suia" or suffix == "ed" and base.endswith("e"):
-                continue  # "process", "bias", "analysis", "need"
+            if suffix == "s" and base[-1] in "suia" or suffix == "ed" and (base.endswith("e") or len(base) < 4):
+                continue  # "process", "bias", "analysis", "need", "embed"
             if suffix == "es" and not re.search(r"(ss|x|ch|sh|zz|s)$", base):
                 base += "e"  # "images" → "image" (stripped below), "boxes" → "box"
             w = base + repl
@@ -208,34 +208,41 @@ class ZhEnLinker:
         atoms: list[str] = []
         for w in (w.strip() for w in zh_words):
             if w and w not in ZH_FUNCTION_WORDS:
-                atoms.extend(w if w in self.dictionary or w.isascii() else (self.dictionary.split(w) or [w]))
+                atoms.extend([w] if w in self.dictionary or w.isascii() else (self.dictionary.split(w) or [w]))
         return atoms
 
-    def _options(self, atoms: list[str], i: int, use_glossary: bool) -> list[tuple[int, _Reading]]:
+    def _options(self, atoms: list[str], i: int, dictionary: bool, glossary: bool) -> list[tuple[int, _Reading]]:
         """Readings starting at atom i: the atom's senses, and glossary terms over atoms i..j."""
-        word = atoms[i]
-        texts = [word.lower()] if word.isascii() else self.dictionary.senses(word)[:MAX_SENSES]
-        options = [(i + 1, r) for t in texts if (r := self._reading(word, t, False))]
-        for j in range(i + 1, len(atoms) + 1) if use_glossary else ():
+        word, options = atoms[i], []
+        if dictionary:
+            texts = [word.lower()] if word.isascii() else self.dictionary.senses(word)[:MAX_SENSES]
+            options = [(i + 1, r) for t in texts if (r := self._reading(word, t, False))]
+        for j in range(i + 1, len(atoms) + 1) if glossary else ():
             zh = "".join(atoms[i:j])
-            for alt in self.glossary.get(zh, "").split("|") if zh in self.glossary else ():
+            for alt in self.glossary[zh].split("|") if zh in self.glossary else ():
                 if r := self._reading(zh, alt.strip(), True):
                     options.append((j, r))
         return options
 
-    def _matches(self, atoms: list[str], use_glossary: bool) -> dict[str, tuple[bool, list[_Reading]]]:
-        """Every key some full reading of the atoms spells: key → (exact?, readings used)."""
+    def _matches(self, atoms: list[str], dictionary: bool = True, glossary: bool = False
+                 ) -> dict[str, tuple[bool, list[_Reading]]]:
+        """Every key some full reading of the atoms spells: key → (exact?, readings used).
+
+        With `glossary`, only readings that use at least one glossary term count.
+        """
         found: dict[str, tuple[bool, list[_Reading]]] = {}
         budget = [MAX_PATHS]
 
         def walk(i: int, node: dict, path: list[_Reading]) -> None:
             if i == len(atoms):
+                if glossary and not any(r.glossary for r in path):
+                    return
                 for key, order in node.get(None, ()):
                     exact = tuple(w for r in path for w in r.exact) == order
                     if key not in found or exact and not found[key][0]:
                         found[key] = (exact, list(path))
                 return
-            for j, r in self._options(atoms, i, use_glossary):
+            for j, r in self._options(atoms, i, dictionary, glossary):
                 budget[0] -= 1
                 if budget[0] < 0:
                     return
@@ -253,13 +260,19 @@ class ZhEnLinker:
 
     @staticmethod
     def _best(found: dict[str, tuple[bool, list[_Reading]]]) -> str | None:
-        """The single best key: most English words, exact before stem match; None if tied."""
+        """The single best key, or None when the reading is ambiguous.
+
+        Most English words first (as asked); then the survivors must be spellings of one stem
+        sequence ("federated learning" / "federate learning"), where an exact match wins. Keys
+        reached through different senses (学习 → "learning" or "study") are a real ambiguity.
+        """
         if not found:
             return None
         top = max(len(_tokens(k)) for k in found)
         keys = [k for k in found if len(_tokens(k)) == top]
-        exact = [k for k in keys if found[k][0]]
-        keys = exact or keys
+        if len({tuple(map(stem, _tokens(k))) for k in keys}) > 1:
+            return None
+        keys = [k for k in keys if found[k][0]] or keys
         return keys[0] if len(keys) == 1 else None
 
     def link(self, zh_words: Sequence[str]) -> ZhLink | None:
@@ -267,24 +280,22 @@ class ZhEnLinker:
         if not atoms:
             return None
         whole = "".join(atoms)
-        words = self._matches(atoms, use_glossary=False)
+        words = self._matches(atoms)
         # A lone character (图, 机) has too many senses to be read without context.
         by_dict = self._best(words) if len(whole) > 1 else None
         if whole in self.glossary:  # the glossary knows this very phrase: it decides, or nothing does
-            readings = [r for r in self._options([whole], 0, True) if r[1].glossary]
-            keys = {k for k, (_, path) in self._matches([whole], True).items() if path[0].glossary}
-            if len(keys) != 1:
+            known = self._matches([whole], dictionary=False, glossary=True)
+            key = self._best(known)
+            if key is None:
                 return None
-            key = keys.pop()
             if key == by_dict:
                 return ZhLink(key, "dictionary", self._detail(words[key][1], key))
-            return ZhLink(key, "glossary", f"{whole}={readings[0][1].text if readings else ''} (glossary) → {key}")
+            return ZhLink(key, "glossary", self._detail(known[key][1], key))
         if by_dict:
             return ZhLink(by_dict, "dictionary", self._detail(words[by_dict][1], by_dict))
-        mixed = {k: v for k, v in self._matches(atoms, use_glossary=True).items()
-                 if any(r.glossary for r in v[1])}
+        mixed = self._matches(atoms, glossary=True)
         by_glossary = self._best(mixed)
-        if by_glossary is None or words and by_glossary not in words:  # the dictionary had another reading
+        if by_glossary is None or words and by_glossary not in words:  # the dictionary read it otherwise
             return None
         return ZhLink(by_glossary, "glossary", self._detail(mixed[by_glossary][1], by_glossary))
 
@@ -346,10 +357,11 @@ def read_eval_rows(path: str | Path) -> list[EvalRow]:
 
 def evaluate(rows: Iterable[EvalRow], linker: ZhEnLinker) -> dict:
     """Precision/recall of `linker` (re-keyed per row) overall and per deciding layer, plus the errors."""
-    links = correct = expected = 0
+    n = links = correct = expected = 0
     layers: dict[str, dict[str, float]] = defaultdict(lambda: {"links": 0, "correct": 0})
     errors = []
     for row in rows:
+        n += 1
         got = linker.with_keys(row.english_keys).link(row.zh_words)
         expected += row.expected is not None
         if got:
@@ -364,6 +376,6 @@ def evaluate(rows: Iterable[EvalRow], linker: ZhEnLinker) -> dict:
     for stats in layers.values():
         stats["precision"] = stats["correct"] / stats["links"]
         stats["recall"] = stats["correct"] / expected if expected else 0.0
-    return {"rows": links and None or 0, "expected_links": expected, "links": links, "correct": correct,
+    return {"rows": n, "expected_links": expected, "links": links, "correct": correct,
             "precision": correct / links if links else 1.0, "recall": correct / expected if expected else 0.0,
             "by_layer": dict(layers), "errors": errors}

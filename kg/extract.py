@@ -120,6 +120,7 @@ class EnglishExtractor:
             return None
         while start < end and (
             doc[start].pos_ in _DROP_LEADING_POS
+            or doc[start].pos_ == "ADV"
             or doc[start].lower_ in self.modifiers
             or doc[start].is_stop
         ):
@@ -211,6 +212,8 @@ def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
                 long_span = long_span[1:] if len(long_span) > 1 else long_span
             if not long_span or long_span[-1].pos_ not in ("NOUN", "PROPN", "ADJ", "VERB"):
                 continue
+            if any(t.text in "()[]{}" or t.pos_ in ("CCONJ", "PUNCT") for t in long_span):
+                continue
             key, display = english_key(long_span)
             if len(key.split()) < 2 and len(key) <= len(short):
                 continue
@@ -259,21 +262,12 @@ class ChineseExtractor:
         return Doc(self.nlp.vocab, words=words, spaces=spaces, tags=tags)
 
     def _runs(self, doc: Doc) -> Iterator[Span]:
-        """Maximal noun-ish runs; verbs may join a run only when a noun follows them."""
+        """Maximal noun-ish runs (a verb ends a run: "强化学习 训练 智能体" is a clause)."""
         i, n = 0, len(doc)
         while i < n:
             j = i
-            while j < n:
-                tag = doc[j].tag_
-                if tag in _ZH_NOUNISH:
-                    j += 1
-                elif tag == "v" and j > i and j + 1 < n and (
-                    doc[j + 1].tag_ in _ZH_HEAD
-                    or (doc[j + 1].tag_ == "v" and j + 2 < n and doc[j + 2].tag_ in _ZH_HEAD)
-                ) and len(doc[j].text) == 2:
-                    j += 1
-                else:
-                    break
+            while j < n and doc[j].tag_ in _ZH_NOUNISH:
+                j += 1
             if j > i:
                 span = doc[i:j]
                 # trim to a noun head; drop leading modifiers that are alone generic

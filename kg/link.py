@@ -35,7 +35,7 @@ def word_specificity(word: str, lang: str, generic: frozenset[str]) -> float:
     if word in generic:
         return 0.0
     zipf = zipf_frequency(word, lang)
-    top = 5.8 if lang == "en" else 5.3
+    top = 5.8 if lang == "en" else 5.0
     return max(0.0, min(1.0, (top - zipf) / (3.0 if lang == "en" else 2.5)))
 
 

@@ -1,0 +1,97 @@
+"""Extraction on abstracts written for these tests (not the seeds)."""
+
+import pytest
+
+from kg.extract import ChineseExtractor, EnglishExtractor, singular_acronym
+from kg.model import Paper
+
+
+@pytest.fixture(scope="module")
+def english():
+    return EnglishExtractor.create()
+
+
+@pytest.fixture(scope="module")
+def chinese():
+    return ChineseExtractor.create()
+
+
+def en(extractor, text):
+    return next(extractor.extract([Paper("t:1", "", text, "en")]))
+
+
+def keys(extraction):
+    return {m.key for m in extraction.mentions}
+
+
+def test_noun_chunks_are_lemmatised_and_case_folded(english):
+    ex = en(english, "Graph Neural Networks are popular. We study a graph neural network for molecules.")
+    assert "graph neural network" in keys(ex)
+    assert "graph neural networks" not in keys(ex)
+
+
+def test_determiners_pronouns_and_vague_modifiers_are_trimmed(english):
+    ex = en(english, "This paper proposes a novel contrastive objective. Our results improve the existing baselines.")
+    found = keys(ex)
+    assert "contrastive objective" in found
+    assert not any(k.startswith(("this ", "our ", "a ", "the ", "novel ")) for k in found)
+
+
+def test_hyphen_variants_merge(english):
+    a = en(english, "We train a decoder-only transformer on text.")
+    b = en(english, "Multi-Agent Systems cooperate.")
+    assert "decoder only transformer" in keys(a)
+    assert "multi agent system" in keys(b)
+
+
+def test_bare_numbers_and_pronouns_are_not_concepts(english):
+    ex = en(english, "It uses 42 of them and they report 3.5 on it.")
+    assert not keys(ex) & {"it", "42", "they", "them", "3.5"}
+
+
+def test_acronym_definition_is_found_with_plural_short_form(english):
+    ex = en(english, "We survey convolutional neural networks (CNNs) for vision. CNNs are fast.")
+    defs = {(d.short, d.long_key) for d in ex.acronyms}
+    assert ("CNN", "convolutional neural network") in defs
+    assert "cnn" in keys(ex)  # the later bare use, resolved corpus-wide by kg.link
+
+
+def test_acronym_with_letters_inside_words(english):
+    ex = en(english, "We apply conditional generative adversarial networks (cGANs) to spectra.")
+    assert ("cGAN", "conditional generative adversarial network") in {(d.short, d.long_key) for d in ex.acronyms}
+
+
+def test_parenthesis_that_does_not_spell_the_words_is_no_acronym(english):
+    ex = en(english, "We evaluate the speech recognizer (XYZ) on two corpora.")
+    assert ex.acronyms == []
+
+
+def test_coordination_keeps_the_last_conjunct(english):
+    ex = en(english, "It replaces the forward and backward passes of the network.")
+    assert "backward pass" in keys(ex)
+
+
+def test_singular_acronym():
+    assert singular_acronym("GNNs") == "GNN"
+    assert singular_acronym("OTA-FL") == "OTA-FL"
+    assert singular_acronym("cGANs") == "cGAN"
+
+
+def test_chinese_noun_runs(chinese):
+    ex = next(chinese.extract([Paper("z:1", "", "卷积神经网络在图像分类任务上取得了很好的效果。", "zh")]))
+    assert "卷积 神经网络" in keys(ex)
+    assert "我们" not in keys(ex)
+
+
+def test_chinese_acronym_definition(chinese):
+    ex = next(chinese.extract([Paper("z:1", "", "图神经网络(GNN)在各种任务上非常有效。但是GNN缺乏解释性。", "zh")]))
+    assert any(d.short == "GNN" and d.long_key == "图 神经网络" for d in ex.acronyms)
+    assert "gnn" in keys(ex)
+
+
+def test_chinese_user_words_become_nouns():
+    plain = ChineseExtractor.create()
+    tuned = ChineseExtractor.create(["强化学习"])
+    text = "我们研究强化学习。"
+    assert "强化学习" not in {m.surface for m in next(plain.extract([Paper("z:1", "", text, "zh")])).mentions}
+    assert "强化学习" in {m.surface for m in next(tuned.extract([Paper("z:1", "", text, "zh")])).mentions}

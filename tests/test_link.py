@@ -1,0 +1,81 @@
+"""Corpus-wide linking on small hand-made extractions."""
+
+from kg.link import LinkOptions, link_corpus, termhood
+from kg.model import AcronymDef, Extraction, Mention, Paper
+
+GENERIC = {"en": frozenset({"model", "method", "result"}), "zh": frozenset({"方法"})}
+
+
+def paper(pid, lang="en"):
+    return Paper(pid, pid, "text", lang)
+
+
+def mention(key, surface=None, lang="en"):
+    return Mention(key, surface or key, lang)
+
+
+def test_generic_single_words_score_low_and_are_dropped():
+    assert termhood("model", "en", GENERIC["en"]) == 0
+    assert termhood("transformer", "en", GENERIC["en"]) > 0.6
+    assert termhood("approach", "en", frozenset()) < 0.4  # common English word, no list needed
+    corpus = link_corpus([paper("a")], [Extraction("a", "en", [mention("model"), mention("transformer")])],
+                         generic=GENERIC)
+    assert "model" in corpus.dropped and "transformer" in corpus.concepts
+
+
+def test_multiword_terms_beat_their_generic_words():
+    assert termhood("language model", "en", GENERIC["en"]) > termhood("model", "en", GENERIC["en"])
+    assert termhood("new method", "en", GENERIC["en"], frozenset({"new"})) < 0.4
+
+
+def test_acronym_defined_in_one_paper_resolves_in_another():
+    a = Extraction("a", "en", [mention("federated learning")], [AcronymDef("FL", "federated learning", "federated learning", "en")])
+    b = Extraction("b", "en", [mention("fl", "FL"), mention("fl", "FL")])
+    corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
+    assert corpus.occurrences[("b", "federated learning")] == ["FL", "FL"]
+    concept = corpus.concepts["federated learning"]
+    assert concept.label == "federated learning"
+    assert "FL" in concept.aliases
+    assert any(link.layer == "acronym" for link in concept.links)
+
+
+def test_ambiguous_acronym_stays_apart_outside_its_papers():
+    a = Extraction("a", "en", [mention("rl", "RL")], [AcronymDef("RL", "reinforcement learning", "reinforcement learning", "en")])
+    b = Extraction("b", "en", [mention("rl", "RL")], [AcronymDef("RL", "representation learning", "representation learning", "en")])
+    c = Extraction("c", "en", [mention("rl", "RL")])
+    corpus = link_corpus([paper("a"), paper("b"), paper("c")], [a, b, c], generic=GENERIC)
+    assert ("a", "reinforcement learning") in corpus.occurrences
+    assert ("b", "representation learning") in corpus.occurrences
+    assert ("c", "rl") in corpus.occurrences
+
+
+def test_nested_phrase_counts_for_the_standalone_concept_it_ends_with():
+    a = Extraction("a", "en", [mention("multi agent deep reinforcement learning")])
+    b = Extraction("b", "en", [mention("reinforcement learning")])
+    c = Extraction("c", "en", [mention("deep transformer stack")])  # "transformer stack" stands nowhere alone
+    corpus = link_corpus([paper("a"), paper("b"), paper("c")], [a, b, c], generic=GENERIC)
+    assert ("a", "reinforcement learning") in corpus.occurrences
+    assert ("c", "transformer stack") not in corpus.occurrences
+
+
+def test_thesaurus_merges_and_drops():
+    a = Extraction("a", "en", [mention("convnet"), mention("cnn architecture"), mention("junk phrase")])
+    options = LinkOptions(thesaurus={"convnet": "convolutional network", "junk phrase": ""})
+    corpus = link_corpus([paper("a")], [a], generic=GENERIC, options=options)
+    assert "convolutional network" in corpus.concepts
+    assert "junk phrase" not in corpus.concepts and "" not in corpus.concepts
+    assert corpus.concepts["convolutional network"].links[0].layer == "thesaurus"
+
+
+def test_chinese_linker_maps_onto_the_english_node():
+    a = Extraction("a", "en", [mention("graph neural network")])
+    b = Extraction("b", "zh", [mention("图 神经网络", "图神经网络", "zh")])
+
+    def linker(words):
+        return ("graph neural network", "glossary", "图神经网络 = graph neural network") if "".join(words) == "图神经网络" else None
+
+    corpus = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC, zh_linker=linker)
+    concept = corpus.concepts["graph neural network"]
+    assert concept.label == "graph neural network"
+    assert "图神经网络" in concept.aliases and concept.langs == {"en", "zh"}
+    assert ("b", "graph neural network") in corpus.occurrences
