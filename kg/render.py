@@ -77,8 +77,10 @@ def render_concept_map(concepts: nx.Graph, path: str | os.PathLike[str], *,
     top = max((_num(nodes[n].get("pagerank")) for n in chosen), default=0.0)
     for n in chosen:
         _add_concept(net, n, nodes[n], top)
+    # ties in weight go to links between central concepts, so hubs keep their links
     edges = _strongest(concepts, chosen, limits.max_edges,
-                       lambda d: (-_num(d.get("weight")), -_num(d.get("association"))))
+                       lambda a, b, d: (-_num(d.get("weight")),
+                                        -_num(nodes[a].get("pagerank")) - _num(nodes[b].get("pagerank"))))
     for a, b, d in edges:
         w = _int(d.get("weight"))
         net.add_edge(_id(a), _id(b), width=round(1 + 1.5 * math.log2(max(w, 1)), 2),
@@ -125,7 +127,7 @@ def render_paper_concept_map(bipartite: nx.Graph, path: str | os.PathLike[str], 
                      color=PAPER_COLOUR, size=10, title=tip,
                      search=f"{paper_id}\n{_text(d, 'title')}")
     edges = _strongest(bipartite, chosen_c + chosen_p, limits.max_edges,
-                       lambda d: (-_num(d.get("weight"), 1),))
+                       lambda a, b, d: (-_num(d.get("weight"), 1),))
     for a, b, d in edges:
         w = _int(d.get("weight"), 1)
         net.add_edge(_id(a), _id(b), width=round(1 + math.log2(max(w, 1)), 2),
@@ -156,7 +158,7 @@ def render_paper_similarity_map(papers: nx.Graph, path: str | os.PathLike[str], 
         net.add_node(_id(n), label=_clip(_text(d, "title") or str(n), 30), shape="dot",
                      title=tip, color=_colour(d), size=_size(strength[n], top),
                      search=f"{n}\n{_text(d, 'title')}")
-    edges = _strongest(papers, chosen, limits.max_edges, lambda d: (-_num(d.get("weight")),))
+    edges = _strongest(papers, chosen, limits.max_edges, lambda a, b, d: (-_num(d.get("weight")),))
     top_w = max((_num(d.get("weight")) for _, _, d in edges), default=0.0) or 1.0
     for a, b, d in edges:
         w = _num(d.get("weight"))
@@ -178,11 +180,11 @@ def _top(nodes: Iterable[Hashable], rank: Callable[[Hashable], Any],
 
 
 def _strongest(g: nx.Graph, chosen: list[Hashable], limit: int,
-               strength: Callable[[dict], tuple]) -> list[tuple[Hashable, Hashable, dict]]:
+               strength: Callable[[Hashable, Hashable, dict], tuple]) -> list[tuple[Hashable, Hashable, dict]]:
     """Edges among drawn nodes, strongest first, each written low id → high id (stable bytes)."""
     edges = [(u, v, d) if _id(u) <= _id(v) else (v, u, d)
              for u, v, d in g.subgraph(chosen).edges(data=True)]
-    edges.sort(key=lambda e: (strength(e[2]), _id(e[0]), _id(e[1])))
+    edges.sort(key=lambda e: (strength(*e), _id(e[0]), _id(e[1])))
     return edges[:max(limit, 0)]
 
 
