@@ -93,6 +93,22 @@ def _display_word(token: Token, key_word: str) -> str:
     return singular_acronym(token.text) if _is_acronym_token(token.text) else key_word
 
 
+def plain_english_key(text: str) -> str:
+    """The key of an English term given as plain text (a glossary entry, a dictionary sense),
+    without running spaCy: lower case, no hyphens, the last word singular."""
+    words = text.replace("-", " ").replace("/", " ").lower().split()
+    if words:
+        last = words[-1]
+        if last.endswith("ies") and len(last) > 4:
+            last = last[:-3] + "y"
+        elif last.endswith(("ches", "shes", "sses", "xes")):
+            last = last[:-2]
+        elif last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3:
+            last = last[:-1]
+        words[-1] = last
+    return " ".join(words)
+
+
 def english_key(span: Iterable[Token]) -> tuple[str, str]:
     """(key, display) of a span: hyphens dropped, case folded except in acronyms, head singular."""
     tokens = [t for t in span if t.text not in ("-", "–", "/") and not t.is_space]
@@ -195,9 +211,14 @@ def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
     """"long form (SF)" and "SF (long form)" definitions in one document."""
     found: list[AcronymDef] = []
     for i, tok in enumerate(doc[:-2]):
-        if tok.text != "(" or doc[i + 2].text != ")":
+        if tok.text != "(":
             continue
-        inner = doc[i + 1].text
+        close = next((j for j in range(i + 2, min(i + 6, len(doc))) if doc[j].text == ")"), None)
+        if close is None:
+            continue
+        inner = doc[i + 1 : close].text  # "OTA-FL" is three tokens
+        if " " in inner:
+            continue
         if _ACRONYM.match(inner) and sum(c.isupper() for c in inner) >= 1 and i > 0:
             short = singular_acronym(inner)
             n_letters = sum(c.isalpha() for c in short)
@@ -208,11 +229,12 @@ def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
                 continue
             # count words: _schwartz_hearst_start counts space-separated words == tokens here
             long_span = doc[window_start + start : i]
-            if len(long_span) == 0 or long_span[0].pos_ in ("DET", "PRON", "ADP", "CCONJ"):
+            if len(long_span) == 0 or long_span[0].pos_ in ("DET", "PRON"):
                 long_span = long_span[1:] if len(long_span) > 1 else long_span
             if not long_span or long_span[-1].pos_ not in ("NOUN", "PROPN", "ADJ", "VERB"):
                 continue
-            if any(t.text in "()[]{}" or t.pos_ in ("CCONJ", "PUNCT") for t in long_span):
+            if any(t.text in "()[]{}" or t.pos_ == "CCONJ" or (t.pos_ == "PUNCT" and t.text != "-")
+                   for t in long_span):
                 continue
             key, display = english_key(long_span)
             if len(key.split()) < 2 and len(key) <= len(short):
@@ -240,7 +262,8 @@ class ChineseExtractor:
     generic: frozenset[str] = frozenset()
 
     @classmethod
-    def create(cls, user_words: Iterable[str] = ()) -> ChineseExtractor:
+    def create(cls, user_words: Iterable[str] | None = None) -> ChineseExtractor:
+        """`user_words` are segmented as nouns; by default the glossary's Chinese terms."""
         import jieba
         import jieba.posseg
 
@@ -249,6 +272,10 @@ class ChineseExtractor:
         nlp = spacy.blank("zh")
         jieba.setLogLevel(logging.WARNING)
         tokenizer = jieba.Tokenizer()
+        if user_words is None:
+            from kg.crosslingual import load_glossary
+
+            user_words = sorted(load_glossary())
         for word in user_words:
             tokenizer.add_word(word, tag="n")
         return cls(nlp, jieba.posseg.POSTokenizer(tokenizer), generic_words("zh"))
@@ -339,7 +366,7 @@ class Extractor:
     chinese: ChineseExtractor
 
     @classmethod
-    def create(cls, zh_user_words: Iterable[str] = ()) -> Extractor:
+    def create(cls, zh_user_words: Iterable[str] | None = None) -> Extractor:
         return cls(EnglishExtractor.create(), ChineseExtractor.create(zh_user_words))
 
     def extract(self, papers: Iterable[Paper]) -> list[Extraction]:

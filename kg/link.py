@@ -19,6 +19,8 @@ from kg.model import AcronymDef, Concept, Corpus, Extraction, Link, Mention, Pap
 #: Concepts scoring below this termhood are generic words and are left out of the graph.
 MIN_TERMHOOD = 0.4
 
+_PREPOSITIONS = frozenset("of from for with in on by via to over under between across through".split())
+
 #: A Chinese phrase (jieba words) → (English key, layer, detail) or None.
 ZhLinkFn = Callable[[Sequence[str]], "tuple[str, str, str] | None"]
 
@@ -51,6 +53,23 @@ def termhood(key: str, lang: str, generic: frozenset[str], modifiers: frozenset[
     return round(min(1.0, 0.5 + 0.5 * best), 4)
 
 
+def acronym_key(short: str) -> str:
+    """An acronym as mention keys spell it: "OTA-FL" → "ota fl" (hyphens split words)."""
+    return " ".join(short.replace("-", " ").lower().split())
+
+
+def nested_parts(key: str) -> list[str]:
+    """Shorter concepts a phrase also mentions: its word suffixes ("deep reinforcement learning"
+    → "reinforcement learning"), and for "X from Y" phrases the head X and its suffixes."""
+    words = key.split()
+    parts = [" ".join(words[i:]) for i in range(1, len(words))]
+    cut = next((i for i, w in enumerate(words) if w in _PREPOSITIONS), None)
+    if cut:
+        head = words[:cut]
+        parts += [" ".join(head[i:]) for i in range(len(head))]
+    return parts
+
+
 @dataclass
 class AcronymTable:
     """Short form → long-form key, decided over the whole corpus.
@@ -62,14 +81,17 @@ class AcronymTable:
     corpus_wide: dict[str, str] = field(default_factory=dict)
     per_paper: dict[tuple[str, str], str] = field(default_factory=dict)
     surfaces: dict[str, AcronymDef] = field(default_factory=dict)
+    known: set[str] = field(default_factory=set)  # shorts that came from the fallback table
 
     @classmethod
-    def build(cls, extractions: Sequence[Extraction], to_english: Callable[[AcronymDef], str]) -> AcronymTable:
+    def build(cls, extractions: Sequence[Extraction], to_english: Callable[[AcronymDef], str],
+              known: Mapping[str, str] = {}) -> AcronymTable:
+        """`known` (short → long key) fills in acronyms the corpus uses but never defines."""
         table = cls()
         long_forms: dict[str, set[str]] = defaultdict(set)
         for ex in extractions:
             for d in ex.acronyms:
-                short = d.short.lower()
+                short = acronym_key(d.short)
                 long_key = to_english(d)
                 long_forms[short].add(long_key)
                 table.per_paper[(ex.paper_id, short)] = long_key
@@ -80,6 +102,11 @@ class AcronymTable:
                 table.corpus_wide[short] = next(iter(english))
             elif len(keys) == 1:
                 table.corpus_wide[short] = next(iter(keys))
+        for short, long_key in sorted(known.items()):
+            if acronym_key(short) not in long_forms:
+                table.corpus_wide[acronym_key(short)] = long_key
+                table.surfaces[acronym_key(short)] = AcronymDef(short, long_key, long_key, "en")
+                table.known.add(acronym_key(short))
         return table
 
     def resolve(self, paper_id: str, key: str) -> str | None:
@@ -90,7 +117,8 @@ def _label(aliases: Counter[str], key: str) -> str:
     """The most used English form written out in full (not an acronym standing for it);
     Chinese-only concepts keep their Chinese form."""
     english = [(n, s) for s, n in aliases.items() if s.isascii() and s.lower().split() == key.split()]
-    english = english or [(n, s) for s, n in aliases.items() if s.isascii()]
+    if not english and key.isascii():  # only acronyms or translations were seen: spell it out
+        return key
     pool = english or [(n, s) for s, n in aliases.items()]
     if not pool:
         return key
@@ -105,6 +133,8 @@ def link_corpus(
     generic: Mapping[str, frozenset[str]],
     modifiers: frozenset[str] = frozenset(),
     zh_linker: ZhLinkFn | None = None,
+    zh_gloss: Callable[[Sequence[str]], str] | None = None,
+    known_acronyms: Mapping[str, str] = {},
     options: LinkOptions = LinkOptions(),
 ) -> Corpus:
     """Merge per-paper mentions into corpus concepts, with the evidence of every merge."""
@@ -123,14 +153,15 @@ def link_corpus(
             return hit[0] if hit else d.long_key
         return d.long_key
 
-    acronyms = AcronymTable.build(extractions, acronym_long_key)
+    acronyms = AcronymTable.build(extractions, acronym_long_key, known_acronyms)
 
     def canonical(paper_id: str, m: Mention) -> tuple[str, Link | None]:
         key = m.key
         link: Link | None = None
         long_key = acronyms.resolve(paper_id, key)
         if long_key is not None and long_key != key:
-            link = Link("acronym", m.surface, f"{acronyms.surfaces[key].short} = {long_key}")
+            layer = "glossary" if key in acronyms.known else "acronym"
+            link = Link(layer, m.surface, f"{acronyms.surfaces[key].short} = {long_key}")
             key = long_key
         elif m.lang == "zh" and not key.isascii():
             hit = zh_to_english(key)
@@ -162,16 +193,22 @@ def link_corpus(
             aliases[key][d.short] += 0
             aliases[key][d.long_surface] += 0
 
+    for short in sorted(acronyms.known):  # a known acronym names its concept even when unused
+        d = acronyms.surfaces[short]
+        if d.long_key in aliases:
+            aliases[d.long_key][d.short] += 0
+
     if options.nested:
         standalone = set(aliases)
         for (paper_id, key), surfaces in sorted(occurrences.items()):
-            words = key.split()
-            for cut in range(1, len(words)):
-                suffix = " ".join(words[cut:])
+            for suffix in nested_parts(key):
+                if suffix not in standalone and not key.isascii():  # 多智能体 [强化学习] → its English node
+                    hit = zh_to_english(suffix)
+                    suffix = hit[0] if hit else suffix
                 if suffix in standalone and suffix != key:
                     nested = occurrences.setdefault((paper_id, suffix), [])
                     nested.extend(f"{s} (nested)" for s in surfaces)
-                    links[suffix].setdefault(("nested", key), Link("nested", key, f"ends with {suffix}"))
+                    links[suffix].setdefault(("nested", key), Link("nested", key, f"contains {suffix}"))
 
     defined = {acronym_long_key(d) for ex in extractions for d in ex.acronyms}
     concepts: dict[str, Concept] = {}
@@ -182,9 +219,12 @@ def link_corpus(
         if score < options.min_termhood:
             dropped[key] = score
             continue
+        label = _label(aliases[key], key)
+        if lang == "zh" and zh_gloss is not None:  # no English counterpart: gloss it, keep the original
+            label = f"{zh_gloss(key.split())} ({label})"
         concepts[key] = Concept(
             key=key,
-            label=_label(aliases[key], key),
+            label=label,
             aliases=dict(sorted(aliases[key].items())),
             links=sorted(links[key].values(), key=lambda l: (l.layer, l.surface)),
             termhood=score,

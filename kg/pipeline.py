@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 import networkx as nx
@@ -21,10 +22,11 @@ from kg import query
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
 from kg.export import write_csv, write_gexf, write_graphml, write_json
-from kg.extract import Extractor, generic_words, stop_modifiers
+from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
+from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
 from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus
-from kg.model import Corpus
+from kg.model import Corpus, Extraction
 from kg.read import ReadError, read_papers
 
 GRAPH_FILE = "graph.graphml"
@@ -40,6 +42,8 @@ class BuildOptions:
     thesaurus: Path | None = None
     max_nodes: int = 150  # drawn in the concept map
     min_papers: int = 1  # a concept must be in this many papers to be drawn
+    crosslingual: bool = True  # link Chinese concepts to English ones
+    glossary: bool = True  # use kg's bilingual glossary (else only the dictionary and acronyms)
 
 
 def read_thesaurus(path: Path) -> dict[str, str]:
@@ -93,12 +97,46 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
     extractor = extractor or Extractor.create()
     extractions = extractor.extract(papers)
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
+    linker = zh_linker(extractions, options) if options.crosslingual else None
     return link_corpus(
         papers, extractions,
         generic={"en": generic_words("en"), "zh": generic_words("zh")},
         modifiers=stop_modifiers(),
+        zh_linker=(lambda words: link_chinese(linker, words)) if linker else None,
+        zh_gloss=linker.gloss if linker else None,
+        known_acronyms=known_acronyms() if options.glossary else {},
         options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus),
     )
+
+
+def known_acronyms() -> dict[str, str]:
+    """kg's reviewed table of well-known acronyms (kg/data/acronyms_en.tsv): short → long key."""
+    text = resources.files("kg.data").joinpath("acronyms_en.tsv").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {short: plain_english_key(long) for short, long in rows if short != "short"}
+
+
+def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> tuple[str, str, str] | None:
+    """The linker's decision; failing that, a whole-phrase glossary term with one reading gives
+    an English concept of its own (the glossary is reviewed, so its English is a fair name)."""
+    hit = linker.link(words)
+    if hit is not None:
+        return astuple(hit)
+    phrase = "".join(w for w in words if w not in ZH_FUNCTION_WORDS)
+    english = linker.glossary.get(phrase, "")
+    if english and "|" not in english:
+        return plain_english_key(english), "glossary", f"{phrase}={english} (glossary)"
+    return None
+
+
+def zh_linker(extractions: list[Extraction], options: BuildOptions) -> ZhEnLinker | None:
+    """A Chinese → English linker over the English concepts of this corpus (None if it has none)."""
+    english = {m.key for ex in extractions if ex.lang == "en" for m in ex.mentions}
+    english |= {d.long_key for ex in extractions for d in ex.acronyms if d.lang == "en"}
+    if not english or not any(ex.lang == "zh" for ex in extractions):
+        return None
+    glossary = load_glossary() if options.glossary else {}
+    return ZhEnLinker(english, plain_english_key, Dictionary.load(), glossary)
 
 
 def graph_corpus(corpus: Corpus) -> KnowledgeGraph:

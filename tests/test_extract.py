@@ -13,7 +13,7 @@ def english():
 
 @pytest.fixture(scope="module")
 def chinese():
-    return ChineseExtractor.create()
+    return ChineseExtractor.create([])  # jieba's own dictionary only: no glossary terms
 
 
 def en(extractor, text):
@@ -89,8 +89,18 @@ def test_chinese_acronym_definition(chinese):
     assert "gnn" in keys(ex)
 
 
+def test_glossary_terms_are_segmented_by_default():
+    ex = next(ChineseExtractor.create().extract([Paper("z:1", "", "我们研究联邦学习和强化学习。", "zh")]))
+    assert {"联邦学习", "强化学习"} <= {m.surface for m in ex.mentions}
+
+
+def test_multi_token_acronym_definition(english):
+    ex = en(english, "This approach, known as over-the-air federated learning (OTA-FL), is proven.")
+    assert ("OTA-FL", "over the air federated learning") in {(d.short, d.long_key) for d in ex.acronyms}
+
+
 def test_chinese_user_words_become_nouns():
-    plain = ChineseExtractor.create()
+    plain = ChineseExtractor.create([])
     tuned = ChineseExtractor.create(["强化学习"])
     text = "我们研究强化学习。"
     assert "强化学习" not in {m.surface for m in next(plain.extract([Paper("z:1", "", text, "zh")])).mentions}
