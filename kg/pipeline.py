@@ -94,7 +94,7 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
     papers = list(read_papers(inputs))
     if not papers:
         raise BuildError("no abstracts found in the input")
-    extractor = extractor or Extractor.create()
+    extractor = extractor or Extractor.create(zh_user_words=None if options.glossary else [])
     extractions = extractor.extract(papers)
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
     linker = zh_linker(extractions, options) if options.crosslingual else None
