@@ -91,9 +91,10 @@ class KnowledgeGraph:
 
 def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
                    extractor: Extractor | None = None) -> Corpus:
+    inputs = [str(i) for i in inputs]
     papers = list(read_papers(inputs))
     if not papers:
-        raise BuildError("no abstracts found in the input")
+        raise BuildError(f"{', '.join(inputs)}: no abstracts found")
     extractor = extractor or Extractor.create(zh_user_words=None if options.glossary else [])
     extractions = extractor.extract(papers)
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
