@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import random
 import statistics
 import sys
 import tempfile
@@ -31,7 +32,8 @@ CATEGORIES = ("arXiv_CL", "arXiv_AI")
 
 
 def load_pairs(path: Path, n: int) -> list[dict]:
-    """The first n papers (by arXiv id) of cs.CL/cs.AI that have a Chinese translation."""
+    """n papers of cs.CL/cs.AI with a Chinese translation, drawn with a fixed seed (the first ids
+    alone would be a few old physics papers filed under these categories)."""
     records = []
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:
@@ -39,7 +41,7 @@ def load_pairs(path: Path, n: int) -> list[dict]:
             if r.get("category") in CATEGORIES and r.get("abstract_zh_google") and r.get("abstract_en"):
                 records.append(r)
     records.sort(key=lambda r: r["arxiv_id"])
-    return records[:n]
+    return sorted(random.Random(0).sample(records, min(n, len(records))), key=lambda r: r["arxiv_id"])
 
 
 def write_input(pairs: list[dict], folder: Path) -> Path:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_zh_en.tsv"
 MAX_SENSES = 8  # CEDICT lists common senses first; later ones are rare readings that only add noise
+MAX_SENSES_CHAR = 4  # a lone character has many senses; its word-forming ones come first (see senses)
 MAX_PATHS = 2000  # cap on the word-by-word translations tried for one phrase
 
 # Particles and prepositions that Google Translate adds around a noun phrase ("从 X 中 的 Y").
@@ -36,6 +37,9 @@ EN_PREPOSITIONS = frozenset(
 )
 EN_FUNCTION_WORDS = EN_PREPOSITIONS | {"a", "an", "the", "and", "or", "one's", "sb", "sth", "etc"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# Register-marked senses ("(dialect) mahjong" for 麻雀) are not how a technical text is translated.
+_REGISTER = re.compile(r"^\((dialect|slang|internet slang|coll|old|archaic|literary|classical|cantonese|tw|"
+                       r"vulgar|euphemism|derog|humorous|onom)")
 _SKIP_SENSE = re.compile(r"^(cl:|see |see also|variant of|old variant|also written|used in|surname |abbr\. |"
                          r"taiwan pr|also pr|pr\. |erhua|japanese variant|kangxi radical|radical )")
 
@@ -54,18 +58,20 @@ def stem(word: str) -> str:
 
     Derivational suffixes (-ation, -ive, -ion, ...) are removed only from stems with at least two
     vowel-consonant groups (Porter's measure), so "station" does not become "state". Agent
-    nouns (-er, -or) and -ness/-ity are kept: "transformer" is not "transform".
+    nouns (-er, -or), -ness/-ity, -ic and -ics are kept: "transformer" is not "transform",
+    "generic" is not "generate", "genomics" is not "genome"; but "homomorphism" → "homomorphic".
     """
     w = word.lower()
-    for suffix in ("ational", "ations", "ation", "atives", "ative", "ating", "ated", "ates", "ate",
-                   "ions", "ion", "ives", "ive"):
+    for suffix, repl in (("ification", "ify"), ("ational", ""), ("ations", ""), ("ation", ""), ("atives", ""),
+                         ("ative", ""), ("ating", ""), ("ated", ""), ("ates", ""), ("ate", ""), ("ional", ""),
+                         ("ions", ""), ("ion", ""), ("ives", ""), ("ive", ""), ("isms", "ic"), ("ism", "ic")):
         if w.endswith(suffix) and _measure(w[: -len(suffix)]) > 1:
-            return w[: -len(suffix)]
+            return w[: -len(suffix)] + repl
     for suffix, repl in (("ies", "y"), ("ied", "y"), ("ings", ""), ("ing", ""), ("es", ""), ("ed", ""), ("s", "")):
         base = w[: -len(suffix)]
-        if w.endswith(suffix) and len(base) >= 3 and re.search("[aeiouy]", base):
+        if w.endswith(suffix) and len(base) >= (4 if suffix.endswith("s") else 3) and re.search("[aeiouy]", base):
             if suffix == "s" and base[-1] in "suia" or suffix == "ed" and (base.endswith("e") or len(base) < 4):
-                continue  # "process", "bias", "analysis", "need", "embed"
+                continue  # "process", "bias", "analysis", "need", "embed"; and "news" is not "new" (above)
             if suffix == "es" and not re.search(r"(ss|x|ch|sh|zz|s)$", base):
                 base += "e"  # "images" → "image" (stripped below), "boxes" → "box"
             w = base + repl
@@ -87,12 +93,12 @@ def _tokens(text: str) -> tuple[str, ...]:
 def clean_sense(raw: str) -> list[str]:
     """Turn one CEDICT definition into zero or more short English phrases ("to learn" → "learn")."""
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", raw).strip()  # "(math.) vector", pinyin refs
-    if not text or _SKIP_SENSE.match(raw.strip().lower()) or _CJK.search(text):
+    if not text or _SKIP_SENSE.match(raw.strip().lower()) or _REGISTER.match(raw.strip().lower()) or _CJK.search(text):
         return []
     out = []
     for part in text.split(","):
         part = re.sub(r"[^\w\s'\-]", " ", part).strip(" -'").lower()
-        part = re.sub(r"^(to|a|an|the|lit|fig)\s+", "", part).strip()
+        part = re.sub(r"^(to|a|an|the|lit|fig)\s+", "", part).strip(" -'")
         if part and len(part.split()) <= 5:
             out.append(" ".join(part.split()))
     return out
@@ -121,11 +127,15 @@ class Dictionary:
         return word in self._raw
 
     def senses(self, word: str) -> list[str]:
+        """Cleaned senses, CEDICT's order. For one character the affix senses ("(bound form)
+        multi-", "super-", "meta- (prefix)") come first: inside a compound that is how it reads."""
         if word not in self._cache:
-            seen: dict[str, None] = {}
+            seen: dict[str, bool] = {}
             for raw in self._raw.get(word, ()):
-                seen.update(dict.fromkeys(clean_sense(raw)))
-            self._cache[word] = list(seen)
+                affix = len(word) == 1 and bool(re.search(r"(\w-|prefix\)|bound form\).*\w-)\s*(\(prefix\))?$", raw))
+                for sense in clean_sense(raw):
+                    seen.setdefault(sense, affix)
+            self._cache[word] = sorted(seen, key=lambda sense: not seen[sense])
         return self._cache[word]
 
     def split(self, word: str) -> list[str] | None:
@@ -167,7 +177,7 @@ class ZhEnLinker:
     """Maps segmented Chinese phrases to English keys of one corpus (see the module docstring)."""
 
     def __init__(self, english_keys: Iterable[str], en_key: Callable[[str], str], dictionary: Dictionary,
-                 glossary: Mapping[str, str] | None = None, _cache: dict[str, _Reading | None] | None = None) -> None:
+                 glossary: Mapping[str, str] | None = None, _cache: dict[str, list[_Reading]] | None = None) -> None:
         self.en_key, self.dictionary, self.glossary = en_key, dictionary, dict(glossary or {})
         self._readings = _cache if _cache is not None else {}  # English text → reading, shared by with_keys
         self.keys = sorted(set(english_keys))
@@ -196,12 +206,13 @@ class ZhEnLinker:
                 parts[-1].append(w)
         return tuple(w for part in reversed(parts) for w in part)
 
-    def _reading(self, zh: str, text: str, glossary: bool) -> _Reading | None:
+    def _readings_of(self, zh: str, text: str, glossary: bool) -> list[_Reading]:
+        """`text` as the key function would write it, and as written: a lemmatiser that sees a
+        word out of context can get it wrong ("thought" → "think"), so both forms may match."""
         if text not in self._readings:
-            exact = _tokens(self.en_key(text))
-            self._readings[text] = _Reading("", exact, tuple(map(stem, exact)), text, False) if exact else None
-        r = self._readings[text]
-        return r and _Reading(zh, r.exact, r.stems, text, glossary)
+            forms = dict.fromkeys(f for f in (_tokens(self.en_key(text)), _tokens(text)) if f)
+            self._readings[text] = [_Reading("", f, tuple(map(stem, f)), text, False) for f in forms]
+        return [_Reading(zh, r.exact, r.stems, text, glossary) for r in self._readings[text]]
 
     def _atoms(self, zh_words: Sequence[str]) -> list[str]:
         """Content words, with words unknown to CEDICT split into dictionary sub-words."""
@@ -215,20 +226,21 @@ class ZhEnLinker:
         """Readings starting at atom i: the atom's senses, and glossary terms over atoms i..j."""
         word, options = atoms[i], []
         if dictionary:
-            texts = [word.lower()] if word.isascii() else self.dictionary.senses(word)[:MAX_SENSES]
-            options = [(i + 1, r) for t in texts if (r := self._reading(word, t, False))]
+            cap = MAX_SENSES_CHAR if len(word) == 1 else MAX_SENSES
+            texts = [word.lower()] if word.isascii() else self.dictionary.senses(word)[:cap]
+            options = [(i + 1, r) for t in texts for r in self._readings_of(word, t, False)]
         for j in range(i + 1, len(atoms) + 1) if glossary else ():
             zh = "".join(atoms[i:j])
             for alt in self.glossary[zh].split("|") if zh in self.glossary else ():
-                if r := self._reading(zh, alt.strip(), True):
-                    options.append((j, r))
+                options.extend((j, r) for r in self._readings_of(zh, alt.strip(), True))
         return options
 
     def _matches(self, atoms: list[str], dictionary: bool = True, glossary: bool = False
                  ) -> dict[str, tuple[bool, list[_Reading]]]:
         """Every key some full reading of the atoms spells: key → (exact?, readings used).
 
-        With `glossary`, only readings that use at least one glossary term count.
+        With `glossary`, only readings that use at least one glossary term count. A search that
+        runs out of its budget returns nothing: an unfinished search could miss a rival reading.
         """
         found: dict[str, tuple[bool, list[_Reading]]] = {}
         budget = [MAX_PATHS]
@@ -256,26 +268,31 @@ class ZhEnLinker:
 
         if atoms:
             walk(0, self._trie, [])
-        return found
+        return found if budget[0] >= 0 else {}
 
     @staticmethod
     def _best(found: dict[str, tuple[bool, list[_Reading]]]) -> str | None:
-        """The single best key, or None when the reading is ambiguous.
+        """The single key found, or None when the reading is ambiguous.
 
-        Most English words first (as asked); then the survivors must be spellings of one stem
-        sequence ("federated learning" / "federate learning"), where an exact match wins. Keys
-        reached through different senses (学习 → "learning" or "study") are a real ambiguity.
+        Several keys are acceptable only as spellings of one stem sequence ("federated learning" /
+        "federate learning"), where an exact match wins. Keys reached through different senses
+        are a real ambiguity (学习 → "learning" or "study"), and so are keys of different lengths:
+        every word on both sides is used, so a longer key only means a longer sense was chosen
+        (大型 → "large-scale" or "large"), which is no evidence for it.
         """
-        if not found:
+        if len({tuple(map(stem, _tokens(k))) for k in found}) != 1:
             return None
-        top = max(len(_tokens(k)) for k in found)
-        keys = [k for k in found if len(_tokens(k)) == top]
-        if len({tuple(map(stem, _tokens(k))) for k in keys}) > 1:
-            return None
-        keys = [k for k in keys if found[k][0]] or keys
+        keys = [k for k in found if found[k][0]] or list(found)
         return keys[0] if len(keys) == 1 else None
 
     def link(self, zh_words: Sequence[str]) -> ZhLink | None:
+        """The English key `zh_words` (jieba words) stands for, or None.
+
+        Order: a glossary entry for the whole phrase decides alone (its reading, or no link if it
+        is ambiguous or absent from the corpus); else a unique dictionary reading; else a unique
+        reading that uses glossary terms for some spans, if the dictionary did not read it otherwise.
+        The layer is "dictionary" whenever CEDICT alone reaches the same key.
+        """
         atoms = self._atoms(zh_words)
         if not atoms:
             return None
@@ -361,16 +378,18 @@ def evaluate(rows: Iterable[EvalRow], linker: ZhEnLinker) -> dict:
     layers: dict[str, dict[str, float]] = defaultdict(lambda: {"links": 0, "correct": 0})
     errors = []
     for row in rows:
-        n += 1
-        got = linker.with_keys(row.english_keys).link(row.zh_words)
+        n += 1  # the corpus keys would have come out of en_key, so the labels go through it too
+        keys = {k: linker.en_key(k) for k in row.english_keys}
+        got = linker.with_keys(keys.values()).link(row.zh_words)
+        want = keys[row.expected] if row.expected else None
         expected += row.expected is not None
         if got:
             links += 1
             layers[got.layer]["links"] += 1
-            if got.en_key == row.expected:
+            if got.en_key == want:
                 correct += 1
                 layers[got.layer]["correct"] += 1
-        if (got.en_key if got else None) != row.expected:
+        if (got.en_key if got else None) != want:
             errors.append((" ".join(row.zh_words), row.expected or "-", got.en_key if got else "-",
                            got.detail if got else ""))
     for stats in layers.values():
