@@ -81,7 +81,8 @@ def _key_word(token: Token, is_last: bool) -> str:
     text = token.text
     if _is_acronym_token(text):
         return singular_acronym(text).lower()
-    if is_last and token.tag_ in ("NNS", "NNPS"):
+    # only regular plurals: spaCy's lemmas turn "media" into "medium" and "data" into "datum"
+    if is_last and token.tag_ in ("NNS", "NNPS") and text.lower().endswith("s"):
         lemma = token.lemma_.lower()
         if lemma == text.lower() and text.lower().endswith("s") and len(text) > 3:
             lemma = text.lower()[:-1]  # spaCy keeps proper-noun plurals: "Networks"

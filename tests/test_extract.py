@@ -105,3 +105,9 @@ def test_chinese_user_words_become_nouns():
     text = "我们研究强化学习。"
     assert "强化学习" not in {m.surface for m in next(plain.extract([Paper("z:1", "", text, "zh")])).mentions}
     assert "强化学习" in {m.surface for m in next(tuned.extract([Paper("z:1", "", text, "zh")])).mentions}
+
+
+def test_irregular_latin_plurals_keep_their_form(english):
+    ex = en(english, "We mine social media posts. Social media shape opinions about big data.")
+    found = keys(ex)
+    assert "social medium" not in found and "datum" not in {k.split()[-1] for k in found}
