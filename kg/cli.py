@@ -13,6 +13,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
+import rich.markup
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -47,7 +48,7 @@ class Format(str, Enum):
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[red]error:[/red] {rich.markup.escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -133,7 +134,7 @@ def shared(
     except query.QueryError as exc:
         return _fail(str(exc))
     if as_json:
-        return _print_json({"paper_a": paper_a, "paper_b": paper_b, "shared": rows})
+        return _print_json({"paper_a": paper_a, "paper_b": paper_b, "shared": query.to_jsonable(rows)})
     table = Table(title=f"Concepts shared by {paper_a} and {paper_b}")
     for col in ("concept", "score", f"in {paper_a}", f"in {paper_b}", "linked by"):
         table.add_column(col)

@@ -21,7 +21,7 @@ TEXT_COLUMNS = ("abstract", "text", "abstract_en")
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*")  # "GPT-3.5" is no sentence end
 
 
 class ReadError(ValueError):
@@ -73,7 +73,7 @@ def _record_to_paper(record: dict, path: Path, where: str) -> Paper:
     text = next((record[c] for c in TEXT_COLUMNS if isinstance(record.get(c), str) and record[c].strip()), "")
     if not text:
         raise ReadError(f"{path}: {where}: no abstract (expected one of the columns {', '.join(TEXT_COLUMNS)})")
-    pid = str(record.get("id") or "").strip()
+    pid = "" if record.get("id") is None else str(record["id"]).strip()  # id 0 is an id
     if not pid:
         raise ReadError(f"{path}: {where}: no id")
     meta = {k: str(v) for k, v in sorted(record.items()) if k not in ("id", "title", *TEXT_COLUMNS) and v not in (None, "")}
@@ -141,3 +141,5 @@ def read_papers(inputs: Iterable[str | Path]) -> Iterator[Paper]:
                 yield paper
         except OSError as exc:
             raise ReadError(f"{path}: cannot read ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise ReadError(f"{path}: not UTF-8 text") from None

@@ -1,0 +1,140 @@
+"""Centralities and clusters stored on the concept graph, and the rankings."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from kg.analyse import METRICS, Ranking, analyse_concepts, clusters, ranking_dicts
+from kg.graph import concept_graph
+
+
+def star_spec(leaves: int = 6) -> dict:
+    """`hub` in every paper, each paper with one concept of its own: a star co-occurrence graph."""
+    return {f"s:{i}": {"hub": 1, f"leaf{i}": 1} for i in range(leaves)}
+
+
+def two_groups_spec() -> dict:
+    """Two groups of concepts that co-occur among themselves, bridged by one paper."""
+    return {
+        "g:1": {"a1": 1, "a2": 1, "a3": 1, "a4": 1},
+        "g:2": {"a1": 1, "a2": 1, "a3": 1},
+        "g:3": {"b1": 1, "b2": 1, "b3": 1},
+        "g:4": {"b1": 1, "b2": 1, "b3": 1, "b4": 1},
+        "g:5": {"a4": 1, "b4": 1},
+    }
+
+
+def labelled(g: nx.Graph) -> nx.Graph:
+    for n in g:
+        g.nodes[n].setdefault("label", str(n))
+        g.nodes[n].setdefault("papers", 1)
+        g.nodes[n].setdefault("termhood", 1.0)
+    return g
+
+
+def test_every_metric_and_cluster_is_stored_on_every_node(make_corpus):
+    g = concept_graph(make_corpus(two_groups_spec()))
+    analyse_concepts(g)
+    for node, attrs in g.nodes(data=True):
+        for metric in (*METRICS, "cluster"):
+            assert metric in attrs, (node, metric)
+        assert isinstance(attrs["degree"], int) and isinstance(attrs["cluster"], int)
+        for metric in ("weighted_degree", "pagerank", "betweenness", "eigenvector"):
+            assert isinstance(attrs[metric], float), (node, metric)
+        assert attrs["degree"] == g.degree(node)
+        assert attrs["weighted_degree"] == g.degree(node, weight="weight")
+
+
+def test_rankings_match_the_node_attributes_and_are_sorted_by_pagerank(make_corpus):
+    g = concept_graph(make_corpus(two_groups_spec()))
+    rows = analyse_concepts(g)
+    assert sorted(r.key for r in rows) == sorted(g)
+    pageranks = [r.pagerank for r in rows]
+    assert pageranks == sorted(pageranks, reverse=True)
+    assert sum(pageranks) == pytest.approx(1.0, abs=1e-6)
+    for r in rows:
+        attrs = g.nodes[r.key]
+        assert (r.label, r.papers, r.termhood, r.cluster) == (attrs["label"], attrs["papers"], attrs["termhood"], attrs["cluster"])
+        assert all(getattr(r, m) == attrs[m] for m in METRICS)
+    for a, b in zip(rows, rows[1:]):  # ties broken by key, so the order is total
+        assert (-a.pagerank, a.key) < (-b.pagerank, b.key)
+
+
+def test_hub_ranks_first_on_every_centrality(make_corpus):
+    g = concept_graph(make_corpus(star_spec()))
+    rows = analyse_concepts(g)
+    assert rows[0].key == "hub"
+    for metric in METRICS:
+        best = max(g, key=lambda n: g.nodes[n][metric])
+        assert best == "hub", metric
+        assert all(g.nodes[n][metric] < g.nodes["hub"][metric] for n in g if n != "hub"), metric
+    assert g.nodes["hub"]["betweenness"] == pytest.approx(1.0)
+    assert g.nodes["hub"]["eigenvector"] > 0
+
+
+def test_bridge_concepts_have_the_highest_betweenness(make_corpus):
+    g = concept_graph(make_corpus(two_groups_spec()))
+    analyse_concepts(g)
+    top2 = sorted(g, key=lambda n: -g.nodes[n]["betweenness"])[:2]
+    assert set(top2) == {"a4", "b4"}
+
+
+def test_clusters_follow_the_groups_and_are_numbered_by_size(make_corpus):
+    spec = two_groups_spec()
+    spec["g:6"] = {"a1": 1, "a5": 1}  # group a is now the larger one
+    g = concept_graph(make_corpus(spec))
+    analyse_concepts(g)
+    group_a = {g.nodes[n]["cluster"] for n in g if n.startswith("a")}
+    group_b = {g.nodes[n]["cluster"] for n in g if n.startswith("b")}
+    assert group_a == {0} and group_b == {1}
+
+
+def test_clusters_are_deterministic(make_corpus):
+    spec = {f"r:{i}": {f"c{(i * 7 + j) % 23}": 1 for j in range(4)} for i in range(30)}
+    runs = []
+    for _ in range(2):
+        g = concept_graph(make_corpus(spec))
+        rows = analyse_concepts(g)
+        runs.append((clusters(g), ranking_dicts(rows)))
+    assert runs[0] == runs[1]
+    assert len(set(runs[0][0].values())) > 1  # a real partition, not everything in one cluster
+
+
+def test_clusters_do_not_depend_on_paper_order(make_corpus):
+    # Louvain itself depends on node order; the concept graph is built sorted, so the order
+    # the papers were read in must not change the clusters
+    spec = {f"r:{i}": {f"c{(i * 7 + j) % 23}": 1 for j in range(4)} for i in range(30)}
+    forward = concept_graph(make_corpus(spec))
+    backward = concept_graph(make_corpus(dict(reversed(list(spec.items())))))
+    assert clusters(forward) == clusters(backward)
+    assert ranking_dicts(analyse_concepts(forward)) == ranking_dicts(analyse_concepts(backward))
+
+
+def test_isolated_concepts_and_empty_graphs():
+    g = labelled(nx.Graph())
+    assert analyse_concepts(g) == []
+    assert clusters(g) == {}
+    g.add_node("alone")
+    labelled(g)
+    [row] = analyse_concepts(g)
+    assert row.key == "alone" and row.degree == 0 and row.eigenvector == 0.0 and row.cluster == 0
+
+
+def test_ranking_dicts_are_plain_rows(make_corpus):
+    rows = analyse_concepts(concept_graph(make_corpus(star_spec(3))))
+    dicts = ranking_dicts(rows)
+    assert [d["key"] for d in dicts] == [r.key for r in rows]
+    assert list(dicts[0]) == list(Ranking.__dataclass_fields__)
+
+
+@pytest.mark.xfail(reason="kg/analyse.py _eigenvector: eigenvector_centrality_numpy raises AmbiguousSolution "
+                          "on a disconnected graph and every node falls back to 0 (seeds: all 375 concepts)",
+                   strict=False)
+def test_eigenvector_centrality_survives_a_disconnected_graph(make_corpus):
+    spec = star_spec()
+    spec["island:1"] = {"x": 1, "y": 1}
+    g = concept_graph(make_corpus(spec))
+    analyse_concepts(g)
+    assert g.nodes["hub"]["eigenvector"] > 0
+    assert max(g, key=lambda n: g.nodes[n]["eigenvector"]) == "hub"

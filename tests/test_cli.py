@@ -1,0 +1,253 @@
+"""The `kg` command line: queries on a saved workspace, exports, and how bad input is reported."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from kg import pipeline
+from kg.cli import app
+
+A, B = "000_66c4bdcf0f56642e:4", "004_4d7fe5d77dd9d4ee:9"
+COMMANDS = ("build", "top", "shared", "concept", "paper", "export")
+
+
+@pytest.fixture(scope="module")
+def runner():
+    return CliRunner()
+
+
+def run(runner, *args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_clean_failure(result, *fragments):
+    """Exit 1, one line on stderr naming what went wrong, no traceback anywhere."""
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:"), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def fast_extractor(monkeypatch, extractor):
+    """`kg build` creates its own extractor; hand it the session's instead of loading spaCy again."""
+    monkeypatch.setattr(pipeline.Extractor, "create", classmethod(lambda cls, zh_user_words=None: extractor))
+
+
+# ------------------------------------------------------------------ help
+
+
+def test_help_lists_every_command(runner):
+    result = run(runner, "--help")
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("kg") is None and not (Path(sys.executable).parent / "kg").exists(),
+                    reason="kg entry point not installed")
+def test_installed_entry_point_help():
+    exe = shutil.which("kg") or str(Path(sys.executable).parent / "kg")
+    proc = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "COLUMNS": "120"})
+    assert proc.returncode == 0, proc.stderr
+    for command in COMMANDS:
+        assert command in proc.stdout
+
+
+def test_usage_error_is_exit_2(runner):
+    assert run(runner, "top").exit_code == 2  # --graph is required
+    assert run(runner, "top", "-g", ".", "--by", "fame").exit_code == 2
+
+
+# ------------------------------------------------------------------ queries on the seeds
+
+
+def test_shared_json(runner, seed_out):
+    result = run(runner, "shared", A, B, "-g", seed_out, "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)  # exactly one JSON document
+    assert doc["paper_a"] == A and doc["paper_b"] == B
+    assert "language model" in [row["label"] for row in doc["shared"]]
+    assert all({"key", "label", "score", "surfaces_a", "surfaces_b"} <= set(row) for row in doc["shared"])
+
+
+def test_shared_table(runner, seed_out):
+    result = run(runner, "shared", A, B, "-g", seed_out)
+    assert result.exit_code == 0, result.stderr
+    assert "language model" in result.stdout
+
+
+def test_top_json(runner, seed_out, seed_graph):
+    result = run(runner, "top", "--json", "-n", "5", "-g", seed_out)
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert len(rows) == 5
+    assert [r["key"] for r in rows] == [r.key for r in seed_graph.rankings[:5]]
+
+
+def test_top_by_papers(runner, seed_out):
+    result = run(runner, "top", "--json", "-n", "3", "--by", "papers", "-g", seed_out)
+    assert result.exit_code == 0, result.stderr
+    counts = [r["papers"] for r in json.loads(result.stdout)]
+    assert len(counts) == 3 and counts == sorted(counts, reverse=True)
+
+
+def test_top_table(runner, seed_out, seed_graph):
+    result = run(runner, "top", "-n", "3", "-g", seed_out)
+    assert result.exit_code == 0, result.stderr
+    assert seed_graph.rankings[0].label in result.stdout
+
+
+def test_concept_json(runner, seed_out):
+    result = run(runner, "concept", "GNN", "-g", seed_out, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert "GNN" in report["aliases"]
+    assert report["papers"] and report["metrics"]["papers"] == len(report["papers"])
+    assert {"paper_id", "title", "mentions", "surfaces"} <= set(report["papers"][0])
+
+
+def test_paper_json(runner, seed_out, seed_graph):
+    result = run(runner, "paper", B, "-g", seed_out, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["paper_id"] == B and report["lang"] == "en"
+    assert len(report["concepts"]) >= 5
+    assert report["similar"] and all(s["paper_id"] != B for s in report["similar"])
+
+
+def test_paper_table(runner, seed_out):
+    result = run(runner, "paper", A, "-g", seed_out)
+    assert result.exit_code == 0, result.stderr
+    assert A in result.stdout
+
+
+# ------------------------------------------------------------------ export
+
+
+@pytest.mark.parametrize("fmt, read", [
+    ("graphml", nx.read_graphml),
+    ("gexf", nx.read_gexf),
+    ("json", lambda p: nx.node_link_graph(json.loads(Path(p).read_text("utf-8")), edges="edges")),
+])
+def test_export_each_format(runner, seed_out, seed_graph, tmp_path, fmt, read):
+    target = tmp_path / "sub" / f"kg.{fmt}"
+    result = run(runner, "export", "-g", seed_out, "--format", fmt, "-o", target)
+    assert result.exit_code == 0, result.stderr
+    assert str(target) in result.stderr
+    g = read(target)
+    assert g.number_of_nodes() == seed_graph.bipartite.number_of_nodes()
+    assert g.number_of_edges() == seed_graph.bipartite.number_of_edges()
+
+
+def test_export_csv(runner, seed_out, seed_graph, tmp_path):
+    result = run(runner, "export", "-g", seed_out, "-f", "csv", "-o", tmp_path / "kg.csv")
+    assert result.exit_code == 0, result.stderr
+    with (tmp_path / "kg.nodes.csv").open(encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == seed_graph.bipartite.number_of_nodes()
+    with (tmp_path / "kg.edges.csv").open(encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == seed_graph.bipartite.number_of_edges()
+
+
+def test_export_graphml_matches_the_build(runner, seed_out, tmp_path):
+    run(runner, "export", "-g", seed_out, "-f", "graphml", "-o", tmp_path / "g.graphml")
+    assert (tmp_path / "g.graphml").read_bytes() == (seed_out / "graph.graphml").read_bytes()
+
+
+# ------------------------------------------------------------------ build
+
+
+def test_build_then_query(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": "a1", "abstract": "Federated learning (FL) trains models on phones. "
+                                             "FL keeps raw data on the device."}) + "\n"
+        + json.dumps({"id": "a2", "abstract": "联邦学习在医院之间训练模型，保护病人隐私。"}, ensure_ascii=False) + "\n"
+        + json.dumps({"id": "a3", "abstract": "We attack federated learning with gradient inversion."}) + "\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(runner, "build", src, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "built" in result.stderr and "3 papers" in result.stderr
+    assert (out / "graph.graphml").is_file() and (out / "summary.json").is_file()
+    result = run(runner, "concept", "fl", "-g", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert {p["paper_id"] for p in json.loads(result.stdout)["papers"]} >= {"a1", "a3"}
+
+
+def test_build_quiet_prints_nothing(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.txt"
+    src.write_text("Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n", encoding="utf-8")
+    result = run(runner, "build", src, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_build_missing_file(runner, tmp_path):
+    assert_clean_failure(run(runner, "build", tmp_path / "absent.jsonl", "-o", tmp_path / "out"), "absent.jsonl")
+    assert not (tmp_path / "out" / "graph.graphml").exists()
+
+
+def test_build_invalid_jsonl(runner, tmp_path):
+    src = tmp_path / "broken.jsonl"
+    src.write_text('{"id": "a", "abstract": "Fine."}\n{"id": "b", "abstract": \n', encoding="utf-8")
+    assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out"), "broken.jsonl", "line 2")
+
+
+def test_build_non_utf8(runner, tmp_path):
+    src = tmp_path / "latin.csv"
+    src.write_bytes(b"id,abstract\na,caf\xe9 culture\n")
+    assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out", "-q"), "latin.csv")
+
+
+def test_build_unsupported_and_empty(runner, tmp_path):
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    assert_clean_failure(run(runner, "build", pdf, "-o", tmp_path / "out"), "paper.pdf")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    assert_clean_failure(run(runner, "build", empty, "-o", tmp_path / "out"), "empty.txt")
+
+
+def test_unknown_paper(runner, seed_out):
+    line = assert_clean_failure(run(runner, "paper", "000_66c4bdcf0f56642e:99", "-g", seed_out),
+                                "000_66c4bdcf0f56642e:99")
+    assert "did you mean" in line
+    assert_clean_failure(run(runner, "shared", A, "nope", "-g", seed_out, "--json"), "nope")
+
+
+def test_unknown_concept(runner, seed_out):
+    assert_clean_failure(run(runner, "concept", "zzz unheard of", "-g", seed_out), "zzz unheard of")
+
+
+def test_markup_like_input_is_printed_literally(runner, seed_out):
+    line = assert_clean_failure(run(runner, "paper", "[/bold]x[red]", "-g", seed_out), "[/bold]x[red]")
+    assert "no paper" in line
+
+
+def test_missing_workspace(runner, tmp_path):
+    assert_clean_failure(run(runner, "top", "-g", tmp_path / "nowhere"), "graph.graphml")
+
+
+def test_damaged_graphml(runner, tmp_path):
+    (tmp_path / "graph.graphml").write_text("<graphml><graph>", encoding="utf-8")
+    assert_clean_failure(run(runner, "top", "-g", tmp_path, "--json"), "graph.graphml")

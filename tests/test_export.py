@@ -1,0 +1,206 @@
+"""GraphML / GEXF / node-link JSON / CSV writers: readable back, byte-stable, atomic."""
+
+from __future__ import annotations
+
+import csv
+import json
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import pytest
+
+from kg import export as kg_export
+from kg.export import FORMATS, export, write_csv, write_gexf, write_graphml, write_json
+from kg.graph import concept_node, paper_node
+
+GRAPHML_NS = {"g": "http://graphml.graphdrawing.org/xmlns"}
+
+
+@pytest.fixture
+def g(small_kg):
+    return small_kg.bipartite
+
+
+def shuffled(g: nx.Graph) -> nx.Graph:
+    """The same graph built in the opposite order, attribute keys reversed too."""
+    h = nx.Graph()
+    for node in sorted(g, reverse=True):
+        h.add_node(node, **dict(reversed(list(g.nodes[node].items()))))
+    for a, b, d in reversed(list(g.edges(data=True))):
+        h.add_edge(b, a, **dict(reversed(list(d.items()))))
+    return h
+
+
+def only_files(directory):
+    return sorted(p.name for p in directory.iterdir())
+
+
+# ------------------------------------------------------------------ readable back
+
+
+def test_graphml_reads_back_with_numbers_as_numbers(g, tmp_path):
+    path = tmp_path / "g.graphml"
+    write_graphml(g, path)
+    back = nx.read_graphml(path)
+    assert set(back) == set(g)
+    assert back.number_of_edges() == g.number_of_edges()
+    gnn = back.nodes[concept_node("graph neural network")]
+    assert isinstance(gnn["papers"], int) and gnn["papers"] == 2
+    assert isinstance(gnn["degree"], int) and isinstance(gnn["cluster"], int)
+    assert isinstance(gnn["pagerank"], float) and gnn["pagerank"] == g.nodes[concept_node("graph neural network")]["pagerank"]
+    assert isinstance(gnn["termhood"], float)
+    assert back.edges[paper_node("p:1"), concept_node("graph neural network")]["weight"] == 3
+    for node, attrs in g.nodes(data=True):
+        assert back.nodes[node] == attrs
+
+
+def test_graphml_declares_attribute_types(g, tmp_path):
+    path = tmp_path / "g.graphml"
+    write_graphml(g, path)
+    keys = {(k.get("for"), k.get("attr.name")): k.get("attr.type")
+            for k in ET.parse(path).getroot().findall("g:key", GRAPHML_NS)}
+    for name in ("papers", "degree", "cluster"):
+        assert keys[("node", name)] in ("int", "long"), name
+    for name in ("pagerank", "betweenness", "eigenvector", "weighted_degree", "termhood"):
+        assert keys[("node", name)] in ("double", "float"), name
+    assert keys[("edge", "weight")] in ("int", "long")
+    for name in ("kind", "label", "aliases", "paper_id", "title", "lang"):
+        assert keys[("node", name)] == "string", name
+
+
+def test_gexf_reads_back(g, tmp_path):
+    path = tmp_path / "g.gexf"
+    write_gexf(g, path)
+    back = nx.read_gexf(path)
+    assert set(back) == set(g)
+    assert back.number_of_edges() == g.number_of_edges()
+    fl = back.nodes[concept_node("federated learning")]
+    assert fl["kind"] == "concept" and fl["papers"] == 2 and isinstance(fl["papers"], int)
+    assert isinstance(fl["pagerank"], float)
+    assert "联邦学习" in fl["aliases"]
+    assert back.nodes[paper_node("p:4")]["lang"] == "zh"
+
+
+def test_node_link_json_reads_back(g, tmp_path):
+    path = tmp_path / "g.json"
+    write_json(g, path)
+    text = path.read_text(encoding="utf-8")
+    assert "联邦学习" in text  # not \\u-escaped
+    back = nx.node_link_graph(json.loads(text), edges="edges")
+    assert dict(back.nodes(data=True)) == dict(g.nodes(data=True))
+    assert {frozenset((a, b)): d for a, b, d in back.edges(data=True)} == \
+        {frozenset((a, b)): d for a, b, d in g.edges(data=True)}
+
+
+@pytest.mark.parametrize("name", ["g.csv", "g"])
+def test_csv_nodes_and_edges_read_back(g, tmp_path, name):
+    node_path, edge_path = write_csv(g, tmp_path / name)
+    assert (node_path.name, edge_path.name) == ("g.nodes.csv", "g.edges.csv")
+    with node_path.open(encoding="utf-8", newline="") as f:
+        nodes = list(csv.DictReader(f))
+    with edge_path.open(encoding="utf-8", newline="") as f:
+        edges = list(csv.DictReader(f))
+    assert sorted(r["id"] for r in nodes) == sorted(g)
+    by_id = {r["id"]: r for r in nodes}
+    assert by_id[concept_node("federated learning")]["aliases"] == g.nodes[concept_node("federated learning")]["aliases"]
+    assert by_id[paper_node("p:1")]["kind"] == "paper"
+    assert len(edges) == g.number_of_edges()
+    for row in edges:
+        assert g.has_edge(row["source"], row["target"])
+        assert int(row["weight"]) == g.edges[row["source"], row["target"]]["weight"]
+
+
+def test_export_dispatch(g, tmp_path):
+    for fmt in FORMATS:
+        paths = export(g, fmt, tmp_path / f"out.{fmt}")
+        assert paths and all(p.is_file() and p.stat().st_size > 0 for p in paths)
+    assert len(export(g, "csv", tmp_path / "t.csv")) == 2
+    with pytest.raises(ValueError, match="unknown format"):
+        export(g, "dot", tmp_path / "out.dot")
+
+
+def test_writers_create_missing_directories(g, tmp_path):
+    path = tmp_path / "a" / "b" / "g.graphml"
+    write_graphml(g, path)
+    assert nx.read_graphml(path).number_of_nodes() == g.number_of_nodes()
+
+
+# ------------------------------------------------------------------ deterministic
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_exports_are_byte_identical_and_independent_of_insertion_order(g, tmp_path, fmt):
+    first = export(g, fmt, tmp_path / "1" / f"g.{fmt}")
+    again = export(g, fmt, tmp_path / "2" / f"g.{fmt}")
+    other = export(shuffled(g), fmt, tmp_path / "3" / f"g.{fmt}")
+    for a, b, c in zip(first, again, other):
+        assert a.read_bytes() == b.read_bytes() == c.read_bytes()
+
+
+@pytest.mark.xfail(reason="kg/export.py write_gexf: networkx writes <meta lastmodifieddate=today>, "
+                          "so the same graph exported on another day differs", strict=False)
+def test_gexf_does_not_depend_on_the_date(g, tmp_path, monkeypatch):
+    import time
+    write_gexf(g, tmp_path / "today.gexf")
+    monkeypatch.setattr(time, "strftime", lambda fmt, *a: "1999-12-31")
+    write_gexf(g, tmp_path / "other_day.gexf")
+    assert (tmp_path / "today.gexf").read_bytes() == (tmp_path / "other_day.gexf").read_bytes()
+
+
+# ------------------------------------------------------------------ atomic
+
+
+def test_failed_graphml_write_leaves_previous_file_intact(g, tmp_path, monkeypatch):
+    path = tmp_path / "graph.graphml"
+    write_graphml(g, path)
+    before = path.read_bytes()
+
+    def broken(graph, target, **kwargs):
+        with open(target, "w", encoding="utf-8") as f:
+            f.write("<?xml version='1.0'?><graphml><graph>")  # half a file
+        raise OSError("disk full")
+
+    monkeypatch.setattr(nx, "write_graphml", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_graphml(g, path)
+    assert path.read_bytes() == before
+    assert only_files(tmp_path) == ["graph.graphml"]  # no temporary file left behind
+
+
+def test_failed_first_write_leaves_nothing(g, tmp_path, monkeypatch):
+    def broken(graph, target, **kwargs):
+        with open(target, "w", encoding="utf-8") as f:
+            f.write("<gexf>")
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(nx, "write_gexf", broken)
+    with pytest.raises(RuntimeError):
+        write_gexf(g, tmp_path / "graph.gexf")
+    assert only_files(tmp_path) == []
+
+
+def test_failed_text_write_leaves_previous_json_intact(g, tmp_path, monkeypatch):
+    path = tmp_path / "graph.json"
+    write_json(g, path)
+    before = path.read_bytes()
+    real = type(path).write_text
+
+    def broken(self, text, *args, **kwargs):
+        real(self, text[: len(text) // 2], *args, **kwargs)
+        raise OSError("no space left")
+
+    monkeypatch.setattr(type(path), "write_text", broken)
+    with pytest.raises(OSError):
+        write_json(g, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert only_files(tmp_path) == ["graph.json"]
+
+
+def test_successful_write_replaces_the_file(g, tmp_path):
+    path = tmp_path / "graph.graphml"
+    path.write_text("old", encoding="utf-8")
+    write_graphml(g, path)
+    assert nx.read_graphml(path).number_of_nodes() == g.number_of_nodes()
+    assert only_files(tmp_path) == ["graph.graphml"]
+    assert kg_export.FORMATS == ("graphml", "gexf", "json", "csv")

@@ -1,0 +1,172 @@
+"""The three graphs of a linked corpus, on corpora built by hand (no NLP)."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import pytest
+
+from kg.graph import bipartite_graph, concept_graph, concept_node, idf, paper_graph, paper_node, papers_of
+from kg.model import Link
+
+SPEC = {
+    "p:1": {"alpha": 2, "beta": 1},
+    "p:2": {"alpha": 1, "beta": 1, "gamma": 3},
+    "p:3": {"gamma": 1, "delta": 1},
+}
+
+
+def association(c, n, na, nb):
+    return c * n / (na * nb)
+
+
+def test_papers_of(make_corpus):
+    docs = papers_of(make_corpus(SPEC))
+    assert docs == {"alpha": {"p:1", "p:2"}, "beta": {"p:1", "p:2"}, "gamma": {"p:2", "p:3"}, "delta": {"p:3"}}
+
+
+# ------------------------------------------------------------------ bipartite
+
+
+def test_bipartite_nodes_have_kind_and_contract_attributes(make_corpus):
+    corpus = make_corpus(SPEC, labels={"alpha": "Alpha"}, aliases={"beta": {"β": 1, "beta": 1}})
+    g = bipartite_graph(corpus)
+    assert g.number_of_nodes() == 3 + 4
+    assert all(d.get("kind") in ("paper", "concept") for _, d in g.nodes(data=True))
+    papers = [n for n, d in g.nodes(data=True) if d["kind"] == "paper"]
+    assert sorted(papers) == [paper_node(p) for p in SPEC]
+    for p in corpus.papers:
+        d = g.nodes[paper_node(p.id)]
+        assert (d["paper_id"], d["title"], d["lang"]) == (p.id, p.title, p.lang)
+    alpha = g.nodes[concept_node("alpha")]
+    assert alpha["kind"] == "concept" and alpha["key"] == "alpha" and alpha["label"] == "Alpha"
+    assert alpha["papers"] == 2 and isinstance(alpha["papers"], int)
+    assert g.nodes[concept_node("delta")]["papers"] == 1
+    assert set(g.nodes[concept_node("beta")]["aliases"].split(" | ")) == {"β", "beta"}
+
+
+def test_bipartite_edges_only_join_papers_to_concepts_with_mention_weights(make_corpus):
+    g = bipartite_graph(make_corpus(SPEC))
+    assert nx.is_bipartite(g)
+    for a, b in g.edges():
+        assert {g.nodes[a]["kind"], g.nodes[b]["kind"]} == {"paper", "concept"}
+    expected = {(paper_node(p), concept_node(k)): n for p, cs in SPEC.items() for k, n in cs.items()}
+    assert g.number_of_edges() == len(expected)
+    for (p, c), n in expected.items():
+        assert g.edges[p, c]["weight"] == n
+
+
+def test_bipartite_edge_surfaces_are_the_distinct_words_used(make_corpus):
+    corpus = make_corpus({"p:1": {"gnn": 3}}, aliases={"gnn": {"GNN": 2, "graph neural network": 1}})
+    g = bipartite_graph(corpus)
+    edge = g.edges[paper_node("p:1"), concept_node("gnn")]
+    assert edge["weight"] == 3
+    assert edge["surfaces"].split(" | ") == ["GNN", "graph neural network"]
+
+
+def test_bipartite_keeps_link_evidence(make_corpus):
+    corpus = make_corpus({"p:1": {"graph neural network": 1}})
+    corpus.concepts["graph neural network"].links.append(Link("acronym", "GNN", "GNN = graph neural network"))
+    g = bipartite_graph(corpus)
+    assert g.nodes[concept_node("graph neural network")]["links"] == "acronym: GNN (GNN = graph neural network)"
+
+
+def test_paper_without_concepts_is_still_a_node(make_corpus):
+    g = bipartite_graph(make_corpus({"p:1": {"alpha": 1}, "p:2": {}}))
+    assert g.nodes[paper_node("p:2")]["kind"] == "paper"
+    assert g.degree(paper_node("p:2")) == 0
+
+
+# ------------------------------------------------------------------ concept co-occurrence
+
+
+def test_concept_graph_weight_counts_papers_sharing_both(make_corpus):
+    g = concept_graph(make_corpus(SPEC))
+    assert set(g) == {"alpha", "beta", "gamma", "delta"}
+    assert g.edges["alpha", "beta"]["weight"] == 2  # p:1 and p:2, mentions do not matter
+    assert g.edges["alpha", "gamma"]["weight"] == 1
+    assert g.edges["gamma", "delta"]["weight"] == 1
+    assert not g.has_edge("alpha", "delta")
+    assert not g.has_edge("beta", "delta")
+    assert g.number_of_edges() == 4  # αβ, αγ, βγ (p:2) and γδ (p:3)
+
+
+def test_concept_graph_association_strength(make_corpus):
+    g = concept_graph(make_corpus(SPEC))
+    n = len(SPEC)
+    docs = {k: sum(k in cs for cs in SPEC.values()) for k in ("alpha", "beta", "gamma", "delta")}
+    for a, b, d in g.edges(data=True):
+        c = sum(a in cs and b in cs for cs in SPEC.values())
+        assert d["weight"] == c
+        assert d["association"] == pytest.approx(association(c, n, docs[a], docs[b]), abs=1e-6)
+    # a pair that always occurs together is more associated than one that meets by chance
+    assert g.edges["gamma", "delta"]["association"] > g.edges["alpha", "gamma"]["association"]
+
+
+def test_concept_graph_node_attributes(make_corpus):
+    corpus = make_corpus(SPEC, labels={"gamma": "Gamma"}, termhood={"gamma": 0.7})
+    g = concept_graph(corpus)
+    assert g.nodes["gamma"]["label"] == "Gamma"
+    assert g.nodes["gamma"]["papers"] == 2
+    assert g.nodes["gamma"]["termhood"] == 0.7
+
+
+# ------------------------------------------------------------------ paper similarity
+
+
+def test_idf_formula(make_corpus):
+    rarity = idf(make_corpus(SPEC))
+    n = len(SPEC)
+    assert rarity["delta"] == pytest.approx(math.log((1 + n) / (1 + 1)) + 1)
+    assert rarity["alpha"] == pytest.approx(math.log((1 + n) / (1 + 2)) + 1)
+    assert rarity["delta"] > rarity["alpha"]
+
+
+def test_paper_similarity_rare_shared_concepts_weigh_more(make_corpus):
+    # "common" is in three papers, "rare" in two: sharing "rare" says more than sharing "common"
+    corpus = make_corpus({
+        "p:1": {"common": 1},
+        "p:2": {"common": 1, "rare": 1},
+        "p:3": {"common": 1, "rare": 1},
+        "p:4": {"other": 1},
+    })
+    g = paper_graph(corpus)
+    rarity = idf(corpus)
+    assert g.edges["p:1", "p:2"]["weight"] == pytest.approx(rarity["common"], abs=1e-6)
+    assert g.edges["p:2", "p:3"]["weight"] == pytest.approx(rarity["common"] + rarity["rare"], abs=1e-6)
+    assert g.edges["p:2", "p:3"]["weight"] > g.edges["p:1", "p:2"]["weight"]
+    assert "p:4" in g and g.degree("p:4") == 0
+
+
+def test_one_rare_concept_beats_one_common_concept(make_corpus):
+    corpus = make_corpus({
+        "a:1": {"everywhere": 1, "pair": 1},
+        "a:2": {"everywhere": 1, "pair": 1},
+        "a:3": {"everywhere": 1},
+        "a:4": {"everywhere": 1},
+    })
+    g = paper_graph(corpus)
+    only_common = g.edges["a:3", "a:4"]["weight"]
+    assert g.edges["a:1", "a:2"]["weight"] - only_common > only_common * 0.5
+
+
+def test_paper_similarity_lists_shared_labels_rarest_first(make_corpus):
+    corpus = make_corpus(
+        {"p:1": {"aa": 1, "zz": 1}, "p:2": {"aa": 1, "zz": 1}, "p:3": {"aa": 1}},
+        labels={"aa": "Common Thing", "zz": "Rare Thing"},
+    )
+    g = paper_graph(corpus)
+    assert g.edges["p:1", "p:2"]["shared"] == "Rare Thing | Common Thing"
+    assert g.edges["p:1", "p:3"]["shared"] == "Common Thing"
+    assert g.nodes["p:1"]["title"] == "Title of p:1" and g.nodes["p:1"]["lang"] == "en"
+
+
+def test_graphs_do_not_depend_on_insertion_order(make_corpus):
+    forward = make_corpus(SPEC)
+    backward = make_corpus(dict(reversed(list(SPEC.items()))))
+    for build in (concept_graph, paper_graph):
+        a, b = build(forward), build(backward)
+        edges = lambda g: sorted((min(u, v), max(u, v), sorted(d.items())) for u, v, d in g.edges(data=True))
+        assert edges(a) == edges(b)
+        assert dict(a.nodes(data=True)) == dict(b.nodes(data=True))

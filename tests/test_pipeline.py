@@ -1,0 +1,246 @@
+"""End to end on the seeds: the acceptance criteria, the GraphML contract, the files of a build."""
+
+from __future__ import annotations
+
+import csv
+import json
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import pytest
+
+from kg import pipeline
+from kg.graph import paper_node
+from kg.read import SEED_SEPARATOR, ReadError
+
+A, B = "000_66c4bdcf0f56642e:4", "004_4d7fe5d77dd9d4ee:9"
+GENERIC = {"model", "method", "approach", "task", "work", "result", "paper", "problem", "system",
+           "data", "performance", "framework"}
+SAVED_FILES = {"graph.graphml", "graph.gexf", "graph.json", "graph.nodes.csv", "graph.edges.csv",
+               "concepts.graphml", "papers.graphml", "rankings.csv", "concept_map.html",
+               "paper_concept_map.html", "paper_similarity_map.html", "summary.json"}
+NS = "{http://graphml.graphdrawing.org/xmlns}"
+
+
+def expected_seed_ids(seeds_dir):
+    ids = []
+    for f in sorted(seeds_dir.glob("*.txt")):
+        n = sum(1 for line in f.read_text("utf-8").splitlines() if line.strip() == SEED_SEPARATOR)
+        ids += [f"{f.stem}:{i}" for i in range(1, n + 1)]
+    return ids
+
+
+def kind(g, node):
+    return g.nodes[node]["kind"]
+
+
+# ------------------------------------------------------------------ acceptance criteria
+
+
+def test_twenty_paper_nodes_with_seed_ids(seed_graph, seeds_dir):
+    g = seed_graph.bipartite
+    papers = sorted(n for n in g if kind(g, n) == "paper")
+    assert len(papers) == 20
+    assert sorted(g.nodes[n]["paper_id"] for n in papers) == sorted(expected_seed_ids(seeds_dir))
+    assert [p.id for p in seed_graph.corpus.papers] == expected_seed_ids(seeds_dir)
+    assert {g.nodes[n]["lang"] for n in papers} == {"en", "zh"}
+
+
+def test_every_paper_has_at_least_five_concepts(seed_graph):
+    g = seed_graph.bipartite
+    for p in seed_graph.corpus.papers:
+        concepts = [c for c in g[paper_node(p.id)] if kind(g, c) == "concept"]
+        assert len(concepts) >= 5, p.id
+
+
+def test_no_generic_word_in_the_top_ten(seed_graph):
+    top = seed_graph.top("pagerank", 10)
+    assert len(top) == 10
+    for row in top:
+        assert row["key"].lower() not in GENERIC, row
+        assert row["label"].lower() not in GENERIC, row
+    assert [r["key"] for r in top] == [r.key for r in seed_graph.rankings[:10]]
+
+
+def test_shared_between_the_two_named_papers_lists_language_model(seed_graph):
+    labels = [s.label for s in seed_graph.shared(A, B)]
+    assert "language model" in labels
+
+
+def test_concepts_are_linked_across_languages(seed_graph):
+    g = seed_graph.bipartite
+    multilingual = [n for n, d in g.nodes(data=True) if d["kind"] == "concept" and d["langs"] == "en zh"]
+    assert multilingual
+    for n in multilingual:
+        langs = {g.nodes[p]["lang"] for p in g[n]}
+        assert langs <= {"en", "zh"}
+
+
+# ------------------------------------------------------------------ the GraphML contract
+
+
+def test_graphml_contract(seed_out, seed_graph):
+    root = ET.parse(seed_out / "graph.graphml").getroot()
+    keys = {k.get("id"): k for k in root.iter(f"{NS}key")}
+    by_name = {(k.get("for"), k.get("attr.name")): k.get("attr.type") for k in keys.values()}
+    for name in ("papers", "degree", "cluster"):
+        assert by_name[("node", name)] in ("int", "long"), name
+    for name in ("pagerank", "betweenness", "eigenvector", "weighted_degree", "termhood"):
+        assert by_name[("node", name)] == "double", name
+    for name in ("kind", "paper_id", "title", "lang", "key", "label", "aliases", "links", "langs"):
+        assert by_name[("node", name)] == "string", name
+    assert by_name[("edge", "weight")] in ("int", "long")
+    assert by_name[("edge", "surfaces")] == "string"
+
+    nodes = list(root.iter(f"{NS}node"))
+    assert len(nodes) == seed_graph.bipartite.number_of_nodes()
+    kinds = {"paper": 0, "concept": 0}
+    for node in nodes:
+        data = {keys[d.get("key")].get("attr.name"): d.text for d in node.findall(f"{NS}data")}
+        assert data.get("kind") in kinds, node.get("id")
+        kinds[data["kind"]] += 1
+        if data["kind"] == "paper":
+            assert node.get("id") == "paper:" + data["paper_id"]
+            for name in ("paper_id", "title", "lang"):
+                assert data.get(name), (node.get("id"), name)
+            assert data["lang"] in ("en", "zh")
+        else:
+            for name in ("label", "aliases", "papers", "degree", "pagerank", "betweenness", "eigenvector", "cluster"):
+                assert data.get(name) not in (None, ""), (node.get("id"), name)
+            assert int(data["papers"]) >= 1 and int(data["cluster"]) >= 0
+            assert 0.0 <= float(data["pagerank"]) <= 1.0
+    assert kinds["paper"] == 20 and kinds["concept"] > 0
+
+
+def test_graphml_loads_with_numbers(seed_out, seed_graph):
+    g = pipeline.load(seed_out)
+    assert set(g) == set(seed_graph.bipartite)
+    concept = next(n for n, d in g.nodes(data=True) if d["kind"] == "concept")
+    attrs = g.nodes[concept]
+    assert isinstance(attrs["papers"], int) and isinstance(attrs["degree"], int)
+    assert isinstance(attrs["pagerank"], float) and isinstance(attrs["eigenvector"], float)
+    assert attrs == seed_graph.bipartite.nodes[concept]
+
+
+def test_load_without_a_graph_is_a_build_error(tmp_path):
+    with pytest.raises(pipeline.BuildError, match="graph.graphml"):
+        pipeline.load(tmp_path)
+
+
+# ------------------------------------------------------------------ files written by save()
+
+
+def test_save_writes_every_output(seed_out):
+    assert {p.name for p in seed_out.iterdir()} == SAVED_FILES
+    for name in SAVED_FILES:
+        assert (seed_out / name).stat().st_size > 0, name
+
+
+def test_projections_and_exports_are_readable(seed_out, seed_graph):
+    concepts = nx.read_graphml(seed_out / "concepts.graphml")
+    assert set(concepts) == set(seed_graph.concepts)
+    assert all(isinstance(d["weight"], int) for _, _, d in concepts.edges(data=True))
+    papers = nx.read_graphml(seed_out / "papers.graphml")
+    assert set(papers) == {p.id for p in seed_graph.corpus.papers}
+    assert all(d["weight"] > 0 and d["shared"] for _, _, d in papers.edges(data=True))
+    gexf = nx.read_gexf(seed_out / "graph.gexf")
+    assert gexf.number_of_nodes() == seed_graph.bipartite.number_of_nodes()
+    node_link = nx.node_link_graph(json.loads((seed_out / "graph.json").read_text("utf-8")), edges="edges")
+    assert node_link.number_of_edges() == seed_graph.bipartite.number_of_edges()
+    with (seed_out / "graph.nodes.csv").open(encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == seed_graph.bipartite.number_of_nodes()
+    with (seed_out / "graph.edges.csv").open(encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == seed_graph.bipartite.number_of_edges()
+
+
+def test_rankings_csv(seed_out, seed_graph):
+    with (seed_out / "rankings.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == seed_graph.concepts.number_of_nodes()
+    assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
+    pr = [float(r["pagerank"]) for r in rows]
+    assert pr == sorted(pr, reverse=True)
+    assert {"key", "label", "papers", "degree", "pagerank", "betweenness", "eigenvector", "cluster"} <= set(rows[0])
+
+
+def test_summary_json(seed_out, seed_graph):
+    summary = json.loads((seed_out / "summary.json").read_text("utf-8"))
+    assert summary["papers"] == 20
+    assert sum(summary["papers_by_language"].values()) == 20
+    assert set(summary["papers_by_language"]) == {"en", "zh"}
+    assert summary["concepts"] == seed_graph.concepts.number_of_nodes()
+    assert summary["paper_concept_edges"] == seed_graph.bipartite.number_of_edges()
+    assert summary["top10_pagerank"] == [r.label for r in seed_graph.rankings[:10]]
+
+
+def test_html_views_are_offline_pages(seed_out):
+    for name in ("concept_map.html", "paper_concept_map.html", "paper_similarity_map.html"):
+        html = (seed_out / name).read_text("utf-8")
+        assert html.lstrip().lower().startswith("<!doctype html") or "<html" in html[:500].lower(), name
+        assert "<script src=\"http" not in html and "<link href=\"http" not in html, name
+
+
+def test_building_twice_gives_byte_identical_files(seed_out, extractor, seeds_dir, tmp_path):
+    again = pipeline.build([seeds_dir], extractor=extractor)
+    written = again.save(tmp_path)
+    assert {p.name for p in written} == SAVED_FILES
+    assert {p.name for p in tmp_path.iterdir()} == SAVED_FILES
+    for name in sorted(SAVED_FILES):
+        assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
+
+
+# ------------------------------------------------------------------ small builds
+
+
+def test_build_small_bilingual_jsonl(tmp_path, extractor):
+    f = tmp_path / "mini.jsonl"
+    f.write_text(
+        json.dumps({"id": "m1", "abstract": "Graph neural networks (GNNs) learn on molecular graphs. "
+                                             "We train a GNN on protein structures."}) + "\n"
+        + json.dumps({"id": "m2", "abstract": "Message passing in a graph neural network predicts "
+                                             "molecular properties of protein structures."}) + "\n",
+        encoding="utf-8")
+    kg_graph = pipeline.build([f], extractor=extractor)
+    assert [p.id for p in kg_graph.corpus.papers] == ["m1", "m2"]
+    report = kg_graph.concept("GNN")
+    assert report.key == "graph neural network"
+    assert {p["paper_id"] for p in report.papers} == {"m1", "m2"}
+
+
+def test_empty_input_is_a_build_error(tmp_path, extractor):
+    f = tmp_path / "empty.txt"
+    f.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(pipeline.BuildError, match="no abstracts"):
+        pipeline.build([f], extractor=extractor)
+
+
+def test_read_errors_surface_from_build(tmp_path, extractor):
+    f = tmp_path / "broken.jsonl"
+    f.write_text("{oops\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="broken.jsonl: line 1"):
+        pipeline.build([f], extractor=extractor)
+
+
+def test_thesaurus_renames_and_drops(tmp_path, extractor):
+    f = tmp_path / "t.jsonl"
+    f.write_text(json.dumps({"id": "t1", "abstract": "Federated learning protects privacy of hospitals. "
+                                                     "Differential privacy bounds leakage."}) + "\n",
+                 encoding="utf-8")
+    thesaurus = tmp_path / "thesaurus.txt"
+    thesaurus.write_text("label\treplace by\nFederated-Learning\tcollaborative training\nLeakage\t\n",
+                         encoding="utf-8")
+    assert pipeline.read_thesaurus(thesaurus) == {"federated learning": "collaborative training", "leakage": ""}
+    plain = pipeline.build([f], extractor=extractor)
+    assert {"federated learning", "leakage"} <= set(plain.corpus.concepts)
+    renamed = pipeline.build([f], pipeline.BuildOptions(thesaurus=thesaurus), extractor=extractor)
+    keys = set(renamed.corpus.concepts)
+    assert "collaborative training" in keys and "federated learning" not in keys
+    assert "leakage" not in keys
+    assert "thesaurus" in renamed.concept("collaborative training").links
+
+
+def test_bad_thesaurus_is_a_read_error(tmp_path):
+    bad = tmp_path / "th.txt"
+    bad.write_text("a\tb\tc\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="th.txt: line 1"):
+        pipeline.read_thesaurus(bad)

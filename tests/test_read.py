@@ -1,0 +1,285 @@
+"""Readers: seed text format, JSONL, CSV, directories, and the errors they report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kg.read import ReadError, derive_title, detect_language, input_files, read_papers
+
+SEP = "translated by 谷歌翻译"
+
+EN_1 = ("Graph neural networks learn on molecules. They pass messages along bonds and "
+        "predict properties of unseen compounds with good accuracy.")
+ZH_1 = "联邦学习是一种保护隐私的机器学习框架。客户端在本地训练模型。"
+EN_2 = "Large language models follow instructions. We study how."
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def read(*paths):
+    return list(read_papers([str(p) for p in paths]))
+
+
+# ------------------------------------------------------------------ seed format
+
+
+def test_seed_format_ids_count_from_one_in_file_order(tmp_path):
+    f = write(tmp_path / "abc_123.txt", f"{EN_1}\n{SEP}\n{ZH_1}\n{SEP}\n{EN_2}\n{SEP}\n")
+    papers = read(f)
+    assert [p.id for p in papers] == ["abc_123:1", "abc_123:2", "abc_123:3"]
+    assert [p.text for p in papers] == [EN_1, ZH_1, EN_2]
+    assert all(p.source == str(f) for p in papers)
+
+
+def test_seed_format_language_is_detected_per_abstract(tmp_path):
+    f = write(tmp_path / "s.txt", f"{EN_1}\n{SEP}\n{ZH_1}\n{SEP}\n{EN_2}\n{SEP}\n")
+    assert [p.lang for p in read(f)] == ["en", "zh", "en"]
+
+
+def test_seed_format_joins_wrapped_lines_and_skips_empty_blocks(tmp_path):
+    text = f"\n\nFirst line of an abstract\n   continues here.\n{SEP}\n\n  \n{SEP}\n{SEP}\n{ZH_1}\n{SEP}\n"
+    papers = read(write(tmp_path / "s.txt", text))
+    assert [p.id for p in papers] == ["s:1", "s:2"]
+    assert papers[0].text == "First line of an abstract continues here."
+    assert papers[1].text == ZH_1
+
+
+def test_seed_format_last_abstract_without_separator_is_kept(tmp_path):
+    papers = read(write(tmp_path / "s.txt", f"{EN_1}\n{SEP}\n{EN_2}"))
+    assert [p.id for p in papers] == ["s:1", "s:2"]
+    assert papers[1].text == EN_2
+
+
+def test_separator_must_be_a_line_of_its_own(tmp_path):
+    # the marker inside a sentence is text, not a record boundary
+    papers = read(write(tmp_path / "s.txt", f"An abstract quoting '{SEP}' inline.\n{SEP}\n"))
+    assert len(papers) == 1
+
+
+def test_utf8_bom_is_accepted(tmp_path):
+    f = tmp_path / "bom.txt"
+    f.write_bytes(("\ufeff" + f"{EN_2}\n{SEP}\n").encode("utf-8"))
+    [paper] = read(f)
+    assert paper.text == EN_2
+    assert paper.title.startswith("Large language models")
+
+
+def test_seeds_ids_and_languages(seeds_dir):
+    papers = read(seeds_dir)
+    files = sorted(seeds_dir.glob("*.txt"))
+    assert len(papers) == 20
+    for f in files:
+        ids = [p.id for p in papers if p.id.startswith(f.stem + ":")]
+        assert ids == [f"{f.stem}:{n}" for n in range(1, len(ids) + 1)]
+        assert len(ids) == sum(1 for line in f.read_text("utf-8").splitlines() if line.strip() == SEP)
+    assert {p.lang for p in papers} == {"en", "zh"}
+    for p in papers:
+        assert p.lang == ("zh" if sum("\u4e00" <= c <= "\u9fff" for c in p.text) > len(p.text) / 4 else "en")
+        assert 0 < len(p.title) <= 81
+
+
+# ------------------------------------------------------------------ titles and language
+
+
+@pytest.mark.parametrize("text, lang", [
+    (EN_1, "en"),
+    (ZH_1, "zh"),
+    ("我们提出了一种基于GNN和LLM的新方法。", "zh"),  # Chinese with a few acronyms
+    ("We evaluate BERT on 中文 benchmarks and English ones alike.", "en"),
+    ("", "en"),
+])
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_title_is_the_first_sentence_without_its_period():
+    assert derive_title(EN_2, "en") == "Large language models follow instructions"
+
+
+def test_long_english_title_is_cut_at_a_word_boundary():
+    title = derive_title(EN_1.replace(".", ",", 1), "en")
+    assert title.endswith("…")
+    assert len(title) <= 81
+    body = title[:-1]
+    assert EN_1.replace(".", ",", 1).startswith(body)
+    assert EN_1.replace(".", ",", 1)[len(body)] in " ,"  # not in the middle of a word
+
+
+def test_long_chinese_title_is_short():
+    text = "这是一个非常长的中文句子" * 10 + "。后面还有。"
+    title = derive_title(text, "zh")
+    assert len(title) <= 40
+    assert title.endswith("…")
+    assert text.startswith(title[:-1])
+
+
+def test_chinese_title_ends_at_the_first_full_stop():
+    assert derive_title(ZH_1, "zh") == "联邦学习是一种保护隐私的机器学习框架。"
+
+
+def test_decimal_point_does_not_end_the_title_sentence():
+    assert derive_title("GPT-3.5 is a large model. It works.", "en") == "GPT-3.5 is a large model"
+
+
+# ------------------------------------------------------------------ JSONL and CSV
+
+
+def test_jsonl_fields_title_and_meta(tmp_path):
+    f = tmp_path / "recs.jsonl"
+    rows = [
+        {"id": "W1", "title": "  Given title ", "abstract": EN_1, "year": 2021, "doi": "10.1/x"},
+        {"id": "W2", "abstract": ZH_1, "venue": None},
+        {"id": "W3", "text": EN_2},  # `text` is accepted for the abstract
+    ]
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n\n", encoding="utf-8")
+    papers = read(f)
+    assert [p.id for p in papers] == ["W1", "W2", "W3"]
+    assert papers[0].title == "Given title"
+    assert papers[0].meta == {"doi": "10.1/x", "year": "2021"}
+    assert papers[1].title == derive_title(ZH_1, "zh") and papers[1].lang == "zh"
+    assert papers[1].meta == {}  # null fields are not metadata
+    assert papers[2].text == EN_2 and papers[2].lang == "en"
+
+
+def test_jsonl_numeric_ids_are_ids(tmp_path):
+    f = write(tmp_path / "n.jsonl", '{"id": 0, "abstract": "Zero."}\n{"id": 7, "abstract": "Seven."}\n')
+    assert [p.id for p in read(f)] == ["0", "7"]
+
+
+def test_csv_fields_title_meta_and_multiline_abstract(tmp_path):
+    f = write(tmp_path / "recs.csv",
+              'id,title,abstract,year\n'
+              f'C1,My title,"{EN_1}",2020\n'
+              f'C2,,"{ZH_1}\n第二行。",\n')
+    papers = read(f)
+    assert [p.id for p in papers] == ["C1", "C2"]
+    assert papers[0].title == "My title" and papers[0].meta == {"year": "2020"}
+    assert papers[1].text == ZH_1 + " 第二行。"
+    assert papers[1].lang == "zh" and papers[1].meta == {}
+
+
+def test_directory_reads_every_supported_file_sorted(tmp_path):
+    d = tmp_path / "in"
+    (d / "sub").mkdir(parents=True)
+    write(d / "b.txt", f"{EN_1}\n{SEP}\n")
+    write(d / "a.jsonl", json.dumps({"id": "J1", "abstract": EN_2}) + "\n")
+    write(d / "sub" / "c.csv", f'id,abstract\nC1,"{ZH_1}"\n')
+    write(d / "notes.md", "not an input")
+    write(d / "z.pdf", "not an input either")
+    assert [p.name for p in input_files([d])] == ["a.jsonl", "b.txt", "c.csv"]
+    assert [p.id for p in read(d)] == ["J1", "b:1", "C1"]
+
+
+def test_directory_order_is_sorted_not_creation_order(tmp_path):
+    names = [f"{c}.txt" for c in "qwertyuiopasdfghjklzxcvbnm"]
+    for name in names:  # created in keyboard order
+        write(tmp_path / name, f"{EN_2}\n{SEP}\n")
+    assert [p.name for p in input_files([tmp_path])] == sorted(names)
+    assert [p.id for p in read(tmp_path)] == [f"{n[0]}:1" for n in sorted(names)]
+
+
+def test_inputs_keep_command_line_order(tmp_path):
+    b = write(tmp_path / "b.txt", f"{EN_1}\n{SEP}\n")
+    a = write(tmp_path / "a.txt", f"{EN_2}\n{SEP}\n")
+    assert [p.id for p in read(b, a)] == ["b:1", "a:1"]
+
+
+# ------------------------------------------------------------------ errors
+
+
+def assert_read_error(paths, *fragments):
+    with pytest.raises(ReadError) as info:
+        read(*paths)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, message
+    assert "\n" not in message
+    return message
+
+
+def test_invalid_json_line_names_file_and_line(tmp_path):
+    f = write(tmp_path / "bad.jsonl", json.dumps({"id": "a", "abstract": EN_2}) + "\n\n{not json\n")
+    assert_read_error([f], "bad.jsonl", "line 3", "invalid JSON")
+
+
+def test_json_line_that_is_not_an_object(tmp_path):
+    f = write(tmp_path / "list.jsonl", '["id", "abstract"]\n')
+    assert_read_error([f], "list.jsonl", "line 1")
+
+
+def test_jsonl_missing_abstract(tmp_path):
+    f = write(tmp_path / "noabs.jsonl",
+              json.dumps({"id": "a", "abstract": EN_2}) + "\n" + json.dumps({"id": "b", "title": "T"}) + "\n")
+    assert_read_error([f], "noabs.jsonl", "line 2", "abstract")
+
+
+def test_jsonl_missing_id(tmp_path):
+    f = write(tmp_path / "noid.jsonl", json.dumps({"title": "T", "abstract": EN_2}) + "\n")
+    assert_read_error([f], "noid.jsonl", "line 1", "id")
+
+
+def test_csv_missing_abstract_column(tmp_path):
+    f = write(tmp_path / "cols.csv", "id,title\nX1,Some title\n")
+    assert_read_error([f], "cols.csv", "line 2", "abstract")
+
+
+def test_csv_missing_id_column(tmp_path):
+    f = write(tmp_path / "noid.csv", f'title,abstract\nT,"{EN_2}"\n')
+    assert_read_error([f], "noid.csv", "line 1", "id")
+
+
+def test_csv_empty_id_value(tmp_path):
+    f = write(tmp_path / "blank.csv", f'id,abstract\nA,"{EN_2}"\n,"{EN_1}"\n')
+    assert_read_error([f], "blank.csv", "line 3", "id")
+
+
+def test_unsupported_suffix(tmp_path):
+    f = write(tmp_path / "paper.pdf", "%PDF")
+    assert_read_error([f], "paper.pdf", "unsupported")
+
+
+def test_missing_path(tmp_path):
+    assert_read_error([tmp_path / "nowhere.jsonl"], "nowhere.jsonl", "no such file")
+
+
+def test_duplicate_ids_across_files_name_both(tmp_path):
+    a = write(tmp_path / "one.jsonl", json.dumps({"id": "dup", "abstract": EN_2}) + "\n")
+    b = write(tmp_path / "two.csv", f'id,abstract\ndup,"{EN_1}"\n')
+    message = assert_read_error([a, b], "two.csv", "one.jsonl", "'dup'")
+    assert message.startswith(str(b))
+
+
+def test_duplicate_ids_within_one_file(tmp_path):
+    f = write(tmp_path / "twice.jsonl", "".join(json.dumps({"id": "x", "abstract": EN_2}) + "\n" for _ in range(2)))
+    assert_read_error([f], "twice.jsonl", "'x'")
+
+
+def test_same_seed_file_twice_is_a_duplicate(tmp_path):
+    f = write(tmp_path / "s.txt", f"{EN_1}\n{SEP}\n")
+    assert_read_error([f, f], "s.txt", "'s:1'")
+
+
+@pytest.mark.parametrize("name, content", [
+    ("latin1.txt", b"caf\xe9 au lait is a drink.\n" + SEP.encode() + b"\n"),
+    ("latin1.jsonl", b'{"id": "a", "abstract": "caf\xe9 au lait"}\n'),
+    ("latin1.csv", b"id,abstract\na,caf\xe9 au lait\n"),
+    ("gbk.txt", "联邦学习是一种框架。\n".encode("gbk") + SEP.encode() + b"\n"),
+])
+def test_non_utf8_file(tmp_path, name, content):
+    f = tmp_path / name
+    f.write_bytes(content)
+    assert_read_error([f], name, "UTF-8")
+
+
+def test_errors_are_value_errors_not_crashes(tmp_path):
+    # callers catch ReadError; it must not be an OSError/UnicodeError leaking through
+    f = write(tmp_path / "bad.jsonl", "{\n")
+    with pytest.raises(ReadError) as info:
+        read(f)
+    assert isinstance(info.value, ValueError)
+    assert not isinstance(info.value, (OSError, UnicodeError))
