@@ -28,14 +28,22 @@ class Ranking:
 
 
 def _eigenvector(g: nx.Graph) -> dict[str, float]:
-    """Eigenvector centrality per connected component would overstate small islands; compute it
-    on the whole graph and fall back to 0 for nodes power iteration cannot reach."""
-    if g.number_of_edges() == 0:
-        return dict.fromkeys(g, 0.0)
-    try:
-        return nx.eigenvector_centrality_numpy(g, weight="weight")
-    except (nx.NetworkXException, ValueError, TypeError):
-        return dict.fromkeys(g, 0.0)
+    """Eigenvector centrality is undefined on a disconnected graph as a whole; compute it per
+    component and scale by the component's share of nodes, so a small island's hub never
+    outranks the main component's."""
+    result = dict.fromkeys(g, 0.0)
+    n = g.number_of_nodes()
+    for component in sorted(nx.connected_components(g), key=lambda c: (-len(c), min(c))):
+        if len(component) < 2:
+            continue
+        sub = g.subgraph(sorted(component))
+        try:
+            values = nx.eigenvector_centrality_numpy(sub, weight="weight")
+        except (nx.NetworkXException, ValueError, TypeError):
+            continue
+        for node, value in values.items():
+            result[node] = abs(value) * len(component) / n
+    return result
 
 
 def clusters(g: nx.Graph, weight: str = "weight") -> dict[str, int]:

@@ -88,7 +88,7 @@ def build(
     if not quiet:
         info = pipeline.summary(graph)
         err.print(
-            f"[green]built[/green] {output}: {info['papers']} papers, {info['concepts']} concepts, "
+            f"[green]built[/green] {rich.markup.escape(str(output))}: {info['papers']} papers, {info['concepts']} concepts, "
             f"{info['paper_concept_edges']} paper–concept edges, {info['concept_cooccurrence_edges']} "
             f"co-occurrence edges ({info['generic_concepts_dropped']} generic terms left out) "
             f"in {time.perf_counter() - start:.1f}s",
@@ -202,8 +202,43 @@ def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write (csv: FILE.nodes.csv and FILE.edges.csv).")],
 ) -> None:
     """Export the paper–concept graph for Gephi, Cytoscape, igraph or a spreadsheet."""
-    for path in export_graph(_load(graph), fmt.value, output):
-        err.print(f"wrote {path}", highlight=False)
+    try:
+        written = export_graph(_load(graph), fmt.value, output)
+    except OSError as exc:
+        return _fail(f"{output}: cannot write ({exc.strerror})")
+    for path in written:
+        err.print(f"wrote {path}", highlight=False, markup=False)
+
+
+@app.command()
+def concepts(
+    inputs: Annotated[list[Path], typer.Argument(help="Files or directories of abstracts (.txt seed format, .jsonl, .csv).")],
+    n: Annotated[int, typer.Option("-n", help="How many concepts per paper.")] = 15,
+    as_json: AsJson = False,
+) -> None:
+    """Each paper's concepts, most important first (the graph's concepts, ranked per paper)."""
+    from dataclasses import asdict
+
+    from kg.keyphrases import rank_concepts
+    from kg.read import read_papers
+
+    try:
+        papers = list(read_papers(inputs))
+    except ReadError as exc:
+        return _fail(str(exc))
+    if not papers:
+        return _fail(f"{', '.join(map(str, inputs))}: no abstracts found")
+    ranked = rank_concepts(papers, top_n=n)
+    if as_json:
+        return _print_json([{"paper_id": p.id, "title": p.title, "lang": p.lang, "concepts": [asdict(c) for c in row]}
+                            for p, row in zip(papers, ranked)])
+    for p, row in zip(papers, ranked):
+        table = Table(title=f"{p.id} ({p.lang}): {_short(p.title)}", title_justify="left")
+        for col in ("#", "concept", "score", "as written"):
+            table.add_column(col)
+        for i, c in enumerate(row, 1):
+            table.add_row(str(i), c.label, f"{c.score:.3g}", _short("; ".join(c.surfaces)))
+        out.print(table)
 
 
 def main() -> None:

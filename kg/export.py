@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -35,8 +36,10 @@ def write_graphml(g: nx.Graph, path: str | Path) -> None:
 
 
 def write_gexf(g: nx.Graph, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        nx.write_gexf(_sorted_copy(g), tmp, encoding="utf-8", prettyprint=True)
+    """networkx stamps today's date into the GEXF header; drop it so exports stay byte-stable."""
+    text = "\n".join(nx.generate_gexf(_sorted_copy(g), encoding="utf-8", prettyprint=True))
+    text = re.sub(r' lastmodifieddate="[^"]*"', "", text, count=1)
+    write_text(path, text + "\n")
 
 
 def write_json(g: nx.Graph, path: str | Path) -> None:

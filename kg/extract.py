@@ -171,7 +171,7 @@ class EnglishExtractor:
                 continue
             key, display = english_key(span)
             result.mentions.append(
-                Mention(key, display, "en", span.start_char, key.rsplit(" ", 1)[-1])
+                Mention(key, span.text, "en", span.start_char, key.rsplit(" ", 1)[-1], display)
             )
         result.acronyms.extend(find_english_acronyms(doc))
         return result

@@ -114,7 +114,7 @@ class AcronymTable:
 
 
 def _label(aliases: Counter[str], key: str) -> str:
-    """The most used English form written out in full (not an acronym standing for it);
+    """The most used English display form written out in full (not an acronym standing for it);
     Chinese-only concepts keep their Chinese form."""
     english = [(n, s) for s, n in aliases.items() if s.isascii() and s.lower().split() == key.split()]
     if not english and key.isascii():  # only acronyms or translations were seen: spell it out
@@ -176,6 +176,7 @@ def link_corpus(
 
     occurrences: dict[tuple[str, str], list[str]] = defaultdict(list)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
+    displays: dict[str, Counter[str]] = defaultdict(Counter)  # label candidates
     links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
     langs: dict[str, set[str]] = defaultdict(set)
     for ex in extractions:
@@ -185,6 +186,7 @@ def link_corpus(
                 continue
             occurrences[(ex.paper_id, key)].append(m.surface)
             aliases[key][m.surface] += 1
+            displays[key][m.label or m.surface] += 1
             langs[key].add(m.lang)
             if link is not None:
                 links[key].setdefault((link.layer, link.surface), link)
@@ -219,7 +221,10 @@ def link_corpus(
         if score < options.min_termhood:
             dropped[key] = score
             continue
-        label = _label(aliases[key], key)
+        candidates = Counter(displays[key])
+        for surface in aliases[key]:
+            candidates.setdefault(surface, 0)
+        label = _label(candidates, key)
         if lang == "zh" and zh_gloss is not None:  # no English counterpart: gloss it, keep the original
             label = f"{zh_gloss(key.split())} ({label})"
         concepts[key] = Concept(

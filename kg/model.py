@@ -34,6 +34,7 @@ class Mention:
     lang: str
     position: int = 0  # character offset, for first-occurrence features
     head: str = ""  # the phrase's last word (head noun) in key form
+    label: str = ""  # display form: the key with acronyms' case kept ("GNN explainer")
 
 
 @dataclass(frozen=True)

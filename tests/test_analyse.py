@@ -128,9 +128,6 @@ def test_ranking_dicts_are_plain_rows(make_corpus):
     assert list(dicts[0]) == list(Ranking.__dataclass_fields__)
 
 
-@pytest.mark.xfail(reason="kg/analyse.py _eigenvector: eigenvector_centrality_numpy raises AmbiguousSolution "
-                          "on a disconnected graph and every node falls back to 0 (seeds: all 375 concepts)",
-                   strict=False)
 def test_eigenvector_centrality_survives_a_disconnected_graph(make_corpus):
     spec = star_spec()
     spec["island:1"] = {"x": 1, "y": 1}
