@@ -25,7 +25,7 @@ from kg.export import write_csv, write_gexf, write_graphml, write_json
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
-from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus
+from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus, nested_parts
 from kg.model import Corpus, Extraction
 from kg.read import ReadError, read_papers
 
@@ -134,6 +134,9 @@ def zh_linker(extractions: list[Extraction], options: BuildOptions) -> ZhEnLinke
     """A Chinese → English linker over the English concepts of this corpus (None if it has none)."""
     english = {m.key for ex in extractions if ex.lang == "en" for m in ex.mentions}
     english |= {d.long_key for ex in extractions for d in ex.acronyms if d.lang == "en"}
+    # the shorter concepts inside English phrases are targets too: 图像灵敏度 finds "image
+    # sensitivity" inside "resulting image sensitivity", and the nested rule then joins them
+    english |= {part for key in list(english) for part in nested_parts(key)}
     if not english or not any(ex.lang == "zh" for ex in extractions):
         return None
     glossary = load_glossary() if options.glossary else {}
