@@ -21,6 +21,9 @@ MIN_TERMHOOD = 0.4
 
 _PREPOSITIONS = frozenset("of from for with in on by via to over under between across through".split())
 
+#: A leading sub-phrase counts as mentioned only when it is this specific a term on its own.
+SPECIFIC_MODIFIER = 0.6
+
 #: A Chinese phrase (jieba words) → (English key, layer, detail) or None.
 ZhLinkFn = Callable[[Sequence[str]], "tuple[str, str, str] | None"]
 
@@ -202,8 +205,15 @@ def link_corpus(
 
     if options.nested:
         standalone = set(aliases)
+        generic_en = generic.get("en", frozenset())
         for (paper_id, key), surfaces in sorted(occurrences.items()):
-            for suffix in nested_parts(key):
+            words = key.split()
+            # a specific term used as a modifier is mentioned too: "decoder-only [transformer] language model"
+            prefixes = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))
+                        ] if key.isascii() else []
+            specific = [p for p in prefixes if p in standalone
+                        and termhood(p, "en", generic_en, modifiers) >= SPECIFIC_MODIFIER]
+            for suffix in nested_parts(key) + specific:
                 if suffix not in standalone and not key.isascii():  # 多智能体 [强化学习] → its English node
                     hit = zh_to_english(suffix)
                     suffix = hit[0] if hit else suffix

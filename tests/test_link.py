@@ -79,3 +79,11 @@ def test_chinese_linker_maps_onto_the_english_node():
     assert concept.label == "graph neural network"
     assert "图神经网络" in concept.aliases and concept.langs == {"en", "zh"}
     assert ("b", "graph neural network") in corpus.occurrences
+
+
+def test_specific_modifier_is_mentioned_but_generic_one_is_not():
+    a = Extraction("a", "en", [mention("transformer language model"), mention("language model")])
+    b = Extraction("b", "en", [mention("transformer"), mention("language")])
+    corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
+    assert ("a", "transformer") in corpus.occurrences  # a specific term used as a modifier
+    assert ("a", "language") not in corpus.occurrences  # a common word is not
