@@ -29,3 +29,10 @@ test: install browser
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
+
+# Concept quality against public keyphrase and acronym benchmarks (needs ../shared/data).
+.PHONY: bench-quality
+bench-quality: install
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-bench.txt
+	$(PY) bench/quality.py --markdown
+	$(PY) bench/acronyms.py

@@ -26,7 +26,7 @@ from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glos
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
 from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus, nested_parts
-from kg.model import Corpus, Extraction
+from kg.model import Corpus, Extraction, Paper
 from kg.read import ReadError, read_papers
 
 GRAPH_FILE = "graph.graphml"
@@ -96,9 +96,14 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
     if not papers:
         raise BuildError(f"{', '.join(inputs)}: no abstracts found")
     extractor = extractor or Extractor.create(zh_user_words=None if options.glossary else [])
-    extractions = extractor.extract(papers)
+    return link_papers(papers, extractor.extract(papers), options)
+
+
+def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
+                options: BuildOptions = BuildOptions()) -> Corpus:
+    """Corpus-wide linking of papers already read and extracted (what `kg build` does next)."""
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
-    linker = zh_linker(extractions, options) if options.crosslingual else None
+    linker = zh_linker(list(extractions), options) if options.crosslingual else None
     return link_corpus(
         papers, extractions,
         generic={"en": generic_words("en"), "zh": generic_words("zh")},
