@@ -187,60 +187,84 @@ def _schwartz_hearst_start(short: str, words: list[str]) -> int | None:
     """Index into `words` where the long form for `short` starts (Schwartz & Hearst 2003).
 
     Match the short form's characters right to left against the words; the first character must
-    start a word. Returns None when the words cannot spell the short form.
+    start a word. A digit the words do not spell is allowed ("T3" = triiodothyronine). Returns
+    None when the words cannot spell the short form.
     """
-    letters = [c.lower() for c in short if c.isalnum()]
-    if not letters:
+    chars = [c.lower() for c in short if c.isalnum()]
+    if not any(c.isalpha() for c in chars):
         return None
     text = " ".join(words).lower()
-    s, li = len(letters) - 1, len(text) - 1
-    while s >= 0:
-        c = letters[s]
-        while li >= 0 and (
-            text[li] != c or (s == 0 and li > 0 and text[li - 1].isalnum())
-        ):
-            li -= 1
-        if li < 0:
+    li = len(text) - 1
+    for s in range(len(chars) - 1, -1, -1):
+        c, at = chars[s], li
+        first = s == 0 or not any(ch.isalpha() for ch in chars[:s])
+        while at >= 0 and (text[at] != c or (first and at > 0 and text[at - 1].isalnum())):
+            at -= 1
+        if at < 0:
+            if c.isdigit():
+                continue  # unspelled digit: keep looking for the letters
             return None
-        s -= 1
-        li -= 1
-    start_char = li + 1
-    return text[:start_char].count(" ")
+        li = at - 1
+    return text[: li + 1].count(" ")
+
+
+_SKIPPABLE = frozenset("of and the in for to with on by from at a an - /".split())
+
+
+def _initials_start(short: str, words: list[str]) -> int | None:
+    """Where the long form starts when the short form is its words' initials ("proton pump
+    inhibitor (PPI)"): tried before Schwartz–Hearst, whose right-to-left match would settle
+    for "pump inhibitor"."""
+    letters = [c.lower() for c in short if c.isalpha()]
+    k = len(words)
+    while letters and k > 0:
+        k -= 1
+        word = words[k].lower()
+        if word in _SKIPPABLE:
+            continue
+        if not word[:1] == letters[-1]:
+            return None
+        letters.pop()
+    return k if not letters else None
+
+
+# "(SF)", "[SF]", "(SF, …" and "(SF; …": a short form of 1–12 characters with a capital
+_DEFINITION = re.compile(r"[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-]{0,11})\s*[)\],;]")
+_LONG_FORM_END_POS = {"DET", "ADP", "CCONJ", "PRON", "PART", "PUNCT", "AUX", "SCONJ"}
 
 
 def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
-    """"long form (SF)" and "SF (long form)" definitions in one document."""
+    """"long form (SF)" definitions in one document (also "[SF]" and "(SF, …")."""
     found: list[AcronymDef] = []
-    for i, tok in enumerate(doc[:-2]):
-        if tok.text != "(":
+    for match in _DEFINITION.finditer(doc.text):
+        inner = match.group(1)
+        lower_case = not any(c.isupper() for c in inner)  # "amino acids (aa)": initials only
+        if not any(c.isalpha() for c in inner) or (lower_case and len(inner) < 2):
             continue
-        close = next((j for j in range(i + 2, min(i + 6, len(doc))) if doc[j].text == ")"), None)
-        if close is None:
+        bracket = doc.char_span(match.start(), match.start() + 1, alignment_mode="expand")
+        if bracket is None or bracket.start == 0 or not bracket[0].text.startswith(("(", "[")):
             continue
-        inner = doc[i + 1 : close].text  # "OTA-FL" is three tokens
-        if " " in inner:
+        i = bracket.start
+        short = singular_acronym(inner)
+        n_letters = sum(c.isalpha() for c in short)
+        window_start = max(doc[i - 1].sent.start, i - min(n_letters + 5, n_letters * 2))
+        words = [t.text for t in doc[window_start:i]]
+        start = _initials_start(short, words)
+        if start is None and not lower_case:
+            start = _schwartz_hearst_start(short, words)
+        if start is None:
             continue
-        if _ACRONYM.match(inner) and sum(c.isupper() for c in inner) >= 1 and i > 0:
-            short = singular_acronym(inner)
-            n_letters = sum(c.isalpha() for c in short)
-            window_start = max(doc[i - 1].sent.start, i - min(n_letters + 5, n_letters * 2))
-            window = [t for t in doc[window_start:i]]
-            start = _schwartz_hearst_start(short, [t.text for t in window])
-            if start is None:
-                continue
-            # count words: _schwartz_hearst_start counts space-separated words == tokens here
-            long_span = doc[window_start + start : i]
-            if len(long_span) == 0 or long_span[0].pos_ in ("DET", "PRON"):
-                long_span = long_span[1:] if len(long_span) > 1 else long_span
-            if not long_span or long_span[-1].pos_ not in ("NOUN", "PROPN", "ADJ", "VERB"):
-                continue
-            if any(t.text in "()[]{}" or t.pos_ == "CCONJ" or (t.pos_ == "PUNCT" and t.text != "-")
-                   for t in long_span):
-                continue
-            key, display = english_key(long_span)
-            if len(key.split()) < 2 and len(key) <= len(short):
-                continue
-            found.append(AcronymDef(short, key, display, "en"))
+        long_span = doc[window_start + start : i]  # the words are the tokens, so indices agree
+        if len(long_span) > 1 and long_span[0].pos_ in ("DET", "PRON"):
+            long_span = long_span[1:]
+        if not long_span or long_span[-1].pos_ in _LONG_FORM_END_POS:
+            continue
+        if any(t.text in "()[]{}" or (t.pos_ == "PUNCT" and t.text != "-") for t in long_span):
+            continue
+        key, display = english_key(long_span)
+        if len(key.split()) < 2 and len(key) <= len(short):
+            continue
+        found.append(AcronymDef(short, key, display, "en"))
     return found
 
 

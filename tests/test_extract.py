@@ -111,3 +111,21 @@ def test_irregular_latin_plurals_keep_their_form(english):
     ex = en(english, "We mine social media posts. Social media shape opinions about big data.")
     found = keys(ex)
     assert "social medium" not in found and "datum" not in {k.split()[-1] for k in found}
+
+
+def defs(extractor, text):
+    return {(d.short, d.long_key) for d in en(extractor, text).acronyms}
+
+
+def test_initials_beat_a_shorter_schwartz_hearst_match(english):
+    assert ("PPI", "proton pump inhibitor") in defs(english, "Patients took a proton pump inhibitor (PPI) daily.")
+
+
+def test_square_brackets_and_trailing_comma(english):
+    assert ("EEG", "electroencephalography") in defs(english, "We recorded electroencephalography [EEG] in sleep.")
+    assert ("BMI", "body mass index") in defs(english, "We measured body mass index (BMI, in kg/m2) in adults.")
+
+
+def test_lower_case_short_form_needs_initials(english):
+    assert ("aa", "amino acid") in defs(english, "The protein has 120 amino acids (aa) in total.")
+    assert defs(english, "The model was trained on the data (see below).") == set()
