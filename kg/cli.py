@@ -20,7 +20,7 @@ from rich.table import Table
 
 from kg import pipeline, query
 from kg.export import FORMATS, export as export_graph
-from kg.read import ReadError
+from kg.read import Columns, ReadError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Concept knowledge graphs from research abstracts (English and Chinese).")
@@ -44,7 +44,9 @@ class Format(str, Enum):
     graphml = "graphml"
     gexf = "gexf"
     json = "json"
+    cytoscape = "cytoscape"
     csv = "csv"
+    neo4j = "neo4j"
 
 
 def _fail(message: str) -> None:
@@ -67,17 +69,22 @@ def _load(graph: Path):
 
 @app.command()
 def build(
-    inputs: Annotated[list[Path], typer.Argument(help="Files or directories of abstracts (.txt seed format, .jsonl, .csv).")],
+    inputs: Annotated[list[Path], typer.Argument(help="Files or directories of abstracts (.txt seed format, .jsonl, .csv, .tsv, .bib, .ris, arXiv Atom .xml/.atom, OpenAlex .json).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write the graph, views and rankings into.")],
     thesaurus: Annotated[Path | None, typer.Option(help="VOSviewer thesaurus file (label<TAB>replace by) to merge, rename or drop concepts.")] = None,
     min_termhood: Annotated[float, typer.Option(help="Concepts scoring below this are generic words and left out.")] = pipeline.MIN_TERMHOOD,
     max_nodes: Annotated[int, typer.Option(help="Most concepts drawn in the concept map.")] = 150,
     min_papers: Annotated[int, typer.Option(help="Concepts in fewer papers are not drawn.")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    id_col: Annotated[str, typer.Option(help="CSV/TSV/JSONL column holding the paper id.")] = "id",
+    title_col: Annotated[str, typer.Option(help="CSV/TSV/JSONL column holding the title.")] = "title",
+    text_col: Annotated[str | None, typer.Option(help="CSV/TSV/JSONL column holding the abstract "
+                                                      "(default: abstract, text or abstract_en).")] = None,
 ) -> None:
     """Build the paper–concept graph, its projections, rankings, HTML maps and exports into DIR."""
     options = pipeline.BuildOptions(min_termhood=min_termhood, thesaurus=thesaurus,
-                                    max_nodes=max_nodes, min_papers=min_papers)
+                                    max_nodes=max_nodes, min_papers=min_papers,
+                                    columns=Columns(id=id_col, title=title_col, text=text_col))
     start = time.perf_counter()
     try:
         with err.status("reading and extracting concepts…", spinner="dots") if not quiet else nullcontext():
@@ -199,9 +206,9 @@ def paper(
 def export(
     graph: GraphDir,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (csv: FILE.nodes.csv and FILE.edges.csv).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (csv: FILE.nodes.csv and FILE.edges.csv; neo4j: FILE.papers.neo4j.csv, FILE.concepts.neo4j.csv, FILE.mentions.neo4j.csv).")],
 ) -> None:
-    """Export the paper–concept graph for Gephi, Cytoscape, igraph or a spreadsheet."""
+    """Export the paper–concept graph for Gephi, Cytoscape, igraph, Neo4j or a spreadsheet."""
     try:
         written = export_graph(_load(graph), fmt.value, output)
     except OSError as exc:
@@ -212,7 +219,7 @@ def export(
 
 @app.command()
 def concepts(
-    inputs: Annotated[list[Path], typer.Argument(help="Files or directories of abstracts (.txt seed format, .jsonl, .csv).")],
+    inputs: Annotated[list[Path], typer.Argument(help="Files or directories of abstracts (.txt seed format, .jsonl, .csv, .tsv, .bib, .ris, arXiv Atom .xml/.atom, OpenAlex .json).")],
     n: Annotated[int, typer.Option("-n", help="How many concepts per paper.")] = 15,
     as_json: AsJson = False,
 ) -> None:

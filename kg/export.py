@@ -1,4 +1,5 @@
-"""Writers for the graph formats other tools read: GraphML, GEXF, node-link JSON, CSV.
+"""Writers for the graph formats other tools read: GraphML, GEXF (with Gephi viz colours and
+sizes), node-link JSON, Cytoscape JSON, CSV node/edge lists and Neo4j bulk-import CSVs.
 
 Every writer is atomic and deterministic (sorted nodes, edges and attributes).
 """
@@ -15,7 +16,7 @@ import networkx as nx
 
 from kg.atomic import atomic_path, write_text
 
-FORMATS = ("graphml", "gexf", "json", "csv")
+FORMATS = ("graphml", "gexf", "json", "cytoscape", "csv", "neo4j")
 
 
 def _sorted_copy(g: nx.Graph) -> nx.Graph:
@@ -35,9 +36,24 @@ def write_graphml(g: nx.Graph, path: str | Path) -> None:
         nx.write_graphml(_sorted_copy(g), tmp, encoding="utf-8", prettyprint=True, named_key_ids=True)
 
 
+def _viz(g: nx.Graph) -> nx.Graph:
+    """Gephi's `viz` colour and size: concepts coloured by cluster (the HTML maps' palette) and
+    sized by PageRank (area ∝ score), papers in the maps' paper colour."""
+    from kg.render import PAPER_COLOUR, _colour, _size
+
+    top = max((float(d["pagerank"]) for _, d in g.nodes(data=True) if "pagerank" in d), default=0.0)
+    for _, d in g.nodes(data=True):
+        paper = d.get("kind") == "paper"
+        colour = PAPER_COLOUR if paper else _colour(d)
+        rgb = dict(zip("rgb", (int(colour[i:i + 2], 16) for i in (1, 3, 5))))
+        size = 8.0 if paper or "pagerank" not in d else _size(float(d["pagerank"]), top)
+        d["viz"] = {"color": {**rgb, "a": 1.0}, "size": size}
+    return g
+
+
 def write_gexf(g: nx.Graph, path: str | Path) -> None:
     """networkx stamps today's date into the GEXF header; drop it so exports stay byte-stable."""
-    text = "\n".join(nx.generate_gexf(_sorted_copy(g), encoding="utf-8", prettyprint=True))
+    text = "\n".join(nx.generate_gexf(_viz(_sorted_copy(g)), encoding="utf-8", prettyprint=True))
     text = re.sub(r' lastmodifieddate="[^"]*"', "", text, count=1)
     write_text(path, text + "\n")
 
@@ -47,8 +63,22 @@ def write_json(g: nx.Graph, path: str | Path) -> None:
     write_text(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
 
 
-def _csv_text(rows: list[dict]) -> str:
-    columns = sorted({k for row in rows for k in row})
+def _display_name(d: dict, node: object) -> str:
+    return str(d.get("label") or d.get("title") or node)
+
+
+def write_cytoscape(g: nx.Graph, path: str | Path) -> None:
+    """Cytoscape JSON (cytoscape.js `elements`, Cytoscape desktop's File → Import → Network);
+    `name` is the concept label or paper title, as Cytoscape shows it."""
+    data = nx.cytoscape_data(_sorted_copy(g))
+    for element in data["elements"]["nodes"]:
+        node = element["data"]
+        node["name"] = _display_name(node, node["id"])
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+
+
+def _csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
+    columns = columns or sorted({k for row in rows for k in row})
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
@@ -69,10 +99,66 @@ def write_csv(g: nx.Graph, path: str | Path) -> tuple[Path, Path]:
     return node_path, edge_path
 
 
+def _neo4j_type(values: list) -> str:
+    """The neo4j-admin import type of a column: int, double, boolean or string."""
+    if values and all(isinstance(v, bool) for v in values):
+        return "boolean"
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return "double"
+    return "string"
+
+
+def _neo4j_table(rows: list[dict], fixed: list[str]) -> str:
+    """Header `name:type` for each property after the fixed (`:ID`, `:LABEL` …) columns."""
+    names = sorted({k for row in rows for k in row} - set(fixed))
+    typed = {}
+    for name in names:
+        kind = _neo4j_type([row[name] for row in rows if name in row])
+        typed[name] = name if kind == "string" else f"{name}:{kind}"
+    renamed = [{**{typed.get(k, k): ("true" if v is True else "false" if v is False else v) for k, v in row.items()}}
+               for row in rows]
+    return _csv_text(renamed, fixed + [typed[n] for n in names])
+
+
+def write_neo4j(g: nx.Graph, path: str | Path) -> tuple[Path, Path, Path]:
+    """`X` → `X.papers.neo4j.csv`, `X.concepts.neo4j.csv`, `X.mentions.neo4j.csv` in the header
+    layout of `neo4j-admin database import full` (ID spaces Paper and Concept, typed properties):
+
+        neo4j-admin database import full --nodes=X.papers.neo4j.csv --nodes=X.concepts.neo4j.csv \\
+            --relationships=X.mentions.neo4j.csv neo4j
+    """
+    from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX
+
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix in (".csv", ".neo4j") else path
+    h = _sorted_copy(g)
+    papers, concepts, mentions = [], [], []
+    for n, d in h.nodes(data=True):
+        attrs = {k: v for k, v in d.items() if k != "kind"}
+        if d.get("kind") == "paper":
+            papers.append({"paperId:ID(Paper)": n.removeprefix(PAPER_PREFIX), ":LABEL": "Paper", **attrs})
+        else:
+            concepts.append({"conceptId:ID(Concept)": n.removeprefix(CONCEPT_PREFIX), ":LABEL": "Concept", **attrs})
+    for a, b, d in h.edges(data=True):
+        if h.nodes[a].get("kind") != "paper":
+            a, b = b, a
+        mentions.append({":START_ID(Paper)": a.removeprefix(PAPER_PREFIX),
+                         ":END_ID(Concept)": b.removeprefix(CONCEPT_PREFIX), ":TYPE": "MENTIONS", **d})
+    written = (Path(f"{stem}.papers.neo4j.csv"), Path(f"{stem}.concepts.neo4j.csv"), Path(f"{stem}.mentions.neo4j.csv"))
+    write_text(written[0], _neo4j_table(papers, ["paperId:ID(Paper)", ":LABEL"]))
+    write_text(written[1], _neo4j_table(concepts, ["conceptId:ID(Concept)", ":LABEL"]))
+    write_text(written[2], _neo4j_table(mentions, [":START_ID(Paper)", ":END_ID(Concept)", ":TYPE"]))
+    return written
+
+
 def export(g: nx.Graph, fmt: str, path: str | Path) -> list[Path]:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if fmt == "csv":
         return list(write_csv(g, path))
-    {"graphml": write_graphml, "gexf": write_gexf, "json": write_json}[fmt](g, path)
+    if fmt == "neo4j":
+        return list(write_neo4j(g, path))
+    {"graphml": write_graphml, "gexf": write_gexf, "json": write_json, "cytoscape": write_cytoscape}[fmt](g, path)
     return [Path(path)]

@@ -27,7 +27,7 @@ from kg.extract import Extractor, generic_words, plain_english_key, stop_modifie
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
 from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus, nested_parts
 from kg.model import Corpus, Extraction, Paper
-from kg.read import ReadError, read_papers
+from kg.read import Columns, ReadError, read_papers
 
 GRAPH_FILE = "graph.graphml"
 
@@ -44,6 +44,7 @@ class BuildOptions:
     min_papers: int = 1  # a concept must be in this many papers to be drawn
     crosslingual: bool = True  # link Chinese concepts to English ones
     glossary: bool = True  # use kg's bilingual glossary (else only the dictionary and acronyms)
+    columns: Columns = Columns()  # CSV/TSV/JSONL field names of id, title and abstract
 
 
 def read_thesaurus(path: Path) -> dict[str, str]:
@@ -92,7 +93,7 @@ class KnowledgeGraph:
 def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
                    extractor: Extractor | None = None) -> Corpus:
     inputs = [str(i) for i in inputs]
-    papers = list(read_papers(inputs))
+    papers = list(read_papers(inputs, options.columns))
     if not papers:
         raise BuildError(f"{', '.join(inputs)}: no abstracts found")
     extractor = extractor or Extractor.create(zh_user_words=None if options.glossary else [])

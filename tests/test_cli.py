@@ -145,6 +145,7 @@ def test_paper_table(runner, seed_out):
     ("graphml", nx.read_graphml),
     ("gexf", nx.read_gexf),
     ("json", lambda p: nx.node_link_graph(json.loads(Path(p).read_text("utf-8")), edges="edges")),
+    ("cytoscape", lambda p: nx.cytoscape_graph(json.loads(Path(p).read_text("utf-8")))),
 ])
 def test_export_each_format(runner, seed_out, seed_graph, tmp_path, fmt, read):
     target = tmp_path / "sub" / f"kg.{fmt}"
@@ -163,6 +164,20 @@ def test_export_csv(runner, seed_out, seed_graph, tmp_path):
         assert len(list(csv.DictReader(f))) == seed_graph.bipartite.number_of_nodes()
     with (tmp_path / "kg.edges.csv").open(encoding="utf-8", newline="") as f:
         assert len(list(csv.DictReader(f))) == seed_graph.bipartite.number_of_edges()
+
+
+def test_export_neo4j(runner, seed_out, seed_graph, tmp_path):
+    result = run(runner, "export", "-g", seed_out, "-f", "neo4j", "-o", tmp_path / "kg")
+    assert result.exit_code == 0, result.stderr
+    counts = {}
+    for part in ("papers", "concepts", "mentions"):
+        path = tmp_path / f"kg.{part}.neo4j.csv"
+        assert str(path) in result.stderr
+        with path.open(encoding="utf-8", newline="") as f:
+            counts[part] = len(list(csv.DictReader(f)))
+    kinds = [d["kind"] for _, d in seed_graph.bipartite.nodes(data=True)]
+    assert counts == {"papers": kinds.count("paper"), "concepts": kinds.count("concept"),
+                      "mentions": seed_graph.bipartite.number_of_edges()}
 
 
 def test_export_graphml_matches_the_build(runner, seed_out, tmp_path):
@@ -251,3 +266,21 @@ def test_missing_workspace(runner, tmp_path):
 def test_damaged_graphml(runner, tmp_path):
     (tmp_path / "graph.graphml").write_text("<graphml><graph>", encoding="utf-8")
     assert_clean_failure(run(runner, "top", "-g", tmp_path, "--json"), "graph.graphml")
+
+
+def test_build_with_column_mapping_and_reference_inputs(runner, tmp_path, fast_extractor):
+    src = tmp_path / "scopus.tsv"
+    src.write_text("EID\tArticle Title\tSummary\n"
+                   "S1\tFederated learning on phones\tFederated learning (FL) trains models on phones.\n"
+                   "S2\tAttacks\tWe attack federated learning with gradient inversion.\n", encoding="utf-8")
+    bib = Path(__file__).parent / "data" / "inputs" / "zotero.bib"
+    out = tmp_path / "out"
+    result = run(runner, "build", src, bib, "-o", out, "-q",
+                 "--id-col", "EID", "--title-col", "Article Title", "--text-col", "Summary")
+    assert result.exit_code == 0, result.stderr
+    g = nx.read_graphml(out / "graph.graphml")
+    titles = {d["paper_id"]: d["title"] for _, d in g.nodes(data=True) if d["kind"] == "paper"}
+    assert titles["S1"] == "Federated learning on phones"
+    assert titles["nguyen_federated_2020"] == "Federated Learning with Differential Privacy at Scale"
+    result = run(runner, "build", src, "-o", tmp_path / "out2", "--id-col", "nope")
+    assert_clean_failure(result, "scopus.tsv", "line 1", "nope")

@@ -10,7 +10,8 @@ import networkx as nx
 import pytest
 
 from kg import export as kg_export
-from kg.export import FORMATS, export, write_csv, write_gexf, write_graphml, write_json
+from kg.export import (FORMATS, export, write_csv, write_cytoscape, write_gexf, write_graphml, write_json,
+                       write_neo4j)
 from kg.graph import concept_node, paper_node
 
 GRAPHML_NS = {"g": "http://graphml.graphdrawing.org/xmlns"}
@@ -201,4 +202,96 @@ def test_successful_write_replaces_the_file(g, tmp_path):
     write_graphml(g, path)
     assert nx.read_graphml(path).number_of_nodes() == g.number_of_nodes()
     assert only_files(tmp_path) == ["graph.graphml"]
-    assert kg_export.FORMATS == ("graphml", "gexf", "json", "csv")
+    assert kg_export.FORMATS == ("graphml", "gexf", "json", "cytoscape", "csv", "neo4j")
+
+
+# ------------------------------------------------------------------ independent readers
+
+
+def test_graphml_reads_back_in_igraph(g, tmp_path):
+    igraph = pytest.importorskip("igraph")
+    path = tmp_path / "g.graphml"
+    write_graphml(g, path)
+    ig = igraph.Graph.Read_GraphML(str(path))
+    assert ig.vcount() == g.number_of_nodes() and ig.ecount() == g.number_of_edges()
+    assert not ig.is_directed()
+    by_id = {v["id"]: v for v in ig.vs}
+    gnn = by_id[concept_node("graph neural network")]
+    assert gnn["kind"] == "concept" and gnn["label"] == "graph neural network"
+    assert gnn["papers"] == 2 and gnn["pagerank"] == pytest.approx(g.nodes[concept_node("graph neural network")]["pagerank"])
+    assert by_id[paper_node("p:4")]["lang"] == "zh"
+    edge = ig.es[ig.get_eid(by_id[paper_node("p:1")].index, gnn.index)]
+    assert edge["weight"] == 3 and edge["surfaces"] == "GNN | graph neural network"
+
+
+def test_gexf_viz_colours_follow_clusters_and_sizes_follow_pagerank(g, tmp_path):
+    from kg.render import PALETTE, PAPER_COLOUR
+    path = tmp_path / "g.gexf"
+    write_gexf(g, path)
+    back = nx.read_gexf(path)  # igraph reads no GEXF: networkx is the independent reader here
+    hexes = lambda c: "#%02x%02x%02x" % (c["r"], c["g"], c["b"])
+    concepts = [n for n, d in g.nodes(data=True) if d["kind"] == "concept"]
+    for n in concepts:
+        viz = back.nodes[n]["viz"]
+        assert hexes(viz["color"]) == PALETTE[g.nodes[n]["cluster"] % len(PALETTE)]
+    for n in (n for n, d in g.nodes(data=True) if d["kind"] == "paper"):
+        assert hexes(back.nodes[n]["viz"]["color"]) == PAPER_COLOUR
+    size = {n: back.nodes[n]["viz"]["size"] for n in concepts}
+    top = max(concepts, key=lambda n: g.nodes[n]["pagerank"])
+    assert size[top] == max(size.values()) == 40.0
+    ranked = sorted(concepts, key=lambda n: g.nodes[n]["pagerank"])
+    assert [size[n] for n in ranked] == sorted(size[n] for n in ranked)
+    assert "viz" not in g.nodes[top]  # the caller's graph is not touched
+
+
+def test_cytoscape_json_reads_back(g, tmp_path):
+    path = tmp_path / "g.cyjs"
+    write_cytoscape(g, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert {"nodes", "edges"} <= set(data["elements"])
+    names = {e["data"]["id"]: e["data"]["name"] for e in data["elements"]["nodes"]}
+    assert names[concept_node("federated learning")] == "federated learning"
+    assert names[paper_node("p:1")] == "Title of p:1"
+    back = nx.cytoscape_graph(data)
+    assert set(back) == set(g) and back.number_of_edges() == g.number_of_edges()
+    for node, attrs in g.nodes(data=True):
+        assert attrs.items() <= back.nodes[node].items()
+    assert back.edges[paper_node("p:1"), concept_node("graph neural network")]["weight"] == 3
+
+
+def read_rows(path):
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        return header, [dict(zip(header, row)) for row in reader]
+
+
+@pytest.mark.parametrize("name", ["kg", "kg.csv"])
+def test_neo4j_bulk_import_csvs(g, tmp_path, name):
+    papers, concepts, mentions = write_neo4j(g, tmp_path / name)
+    assert [p.name for p in (papers, concepts, mentions)] == \
+        ["kg.papers.neo4j.csv", "kg.concepts.neo4j.csv", "kg.mentions.neo4j.csv"]
+    header, rows = read_rows(papers)
+    assert header[:2] == ["paperId:ID(Paper)", ":LABEL"]
+    assert set(header[2:]) == {"lang", "paper_id", "title"}
+    assert sorted(r["paperId:ID(Paper)"] for r in rows) == ["p:1", "p:2", "p:3", "p:4"]
+    assert {r[":LABEL"] for r in rows} == {"Paper"}
+    header, rows = read_rows(concepts)
+    assert header[:2] == ["conceptId:ID(Concept)", ":LABEL"]
+    for typed in ("papers:int", "cluster:int", "degree:int", "pagerank:double", "termhood:double",
+                  "betweenness:double", "eigenvector:double", "label", "aliases", "key"):
+        assert typed in header, header
+    assert "kind" not in " ".join(header)
+    by_key = {r["conceptId:ID(Concept)"]: r for r in rows}
+    assert len(by_key) == sum(1 for _, d in g.nodes(data=True) if d["kind"] == "concept")
+    fl = g.nodes[concept_node("federated learning")]
+    assert int(by_key["federated learning"]["papers:int"]) == fl["papers"]
+    assert float(by_key["federated learning"]["pagerank:double"]) == fl["pagerank"]
+    assert "联邦学习" in by_key["federated learning"]["aliases"]
+    header, rows = read_rows(mentions)
+    assert header == [":START_ID(Paper)", ":END_ID(Concept)", ":TYPE", "surfaces", "weight:int"]
+    assert len(rows) == g.number_of_edges()
+    for r in rows:
+        assert r[":TYPE"] == "MENTIONS"
+        edge = g.edges[paper_node(r[":START_ID(Paper)"]), concept_node(r[":END_ID(Concept)"])]
+        assert int(r["weight:int"]) == edge["weight"] and r["surfaces"] == edge["surfaces"]

@@ -283,3 +283,184 @@ def test_errors_are_value_errors_not_crashes(tmp_path):
         read(f)
     assert isinstance(info.value, ValueError)
     assert not isinstance(info.value, (OSError, UnicodeError))
+
+
+# ------------------------------------------------------------------ reference managers, arXiv, OpenAlex
+
+INPUTS = __import__("pathlib").Path(__file__).parent / "data" / "inputs"
+
+
+def by_id(path):
+    return {p.id: p for p in read(path)}
+
+
+def test_bibtex_zotero_export_titles_authors_and_latex(tmp_path):
+    papers = read(INPUTS / "zotero.bib")
+    assert [p.id for p in papers] == ["mueller_graph_2021", "nguyen_federated_2020", "zhang_large_2023"]
+    gnn, fl, llm = papers
+    assert gnn.title == "Graph Neural Networks for Molecular Property Prediction: A Survey"  # braces gone
+    assert gnn.text.startswith("Graph neural networks (GNNs) learn")
+    assert gnn.meta == {
+        "authors": "Müller, Jürgen; García, María; Smith, John",  # LaTeX accents decoded
+        "year": "2021", "venue": "Nature Communications", "doi": "10.1038/s41467-021-00001-x",
+        "keywords": "graph neural networks; molecular property prediction; survey",
+        "url": "https://doi.org/10.1038/s41467-021-00001-x",
+    }
+    assert fl.meta["authors"] == "Nguyễn, Văn An; Østergaard, Søren"
+    assert fl.meta["venue"] == "Proceedings of the 37th International Conference on Machine Learning"
+    assert fl.meta["keywords"] == "federated learning; differential privacy"
+    assert llm.meta["arxiv_id"] == "2305.00002" and llm.meta["doi"] == "10.48550/arXiv.2305.00002"
+    assert all(p.lang == "en" and p.source.endswith("zotero.bib") for p in papers)
+
+
+def test_bibtex_entry_without_abstract_names_the_entry(tmp_path):
+    f = write(tmp_path / "refs.bib", "@article{good, title={T}, abstract={Some text.}}\n\n"
+                                      "@article{noabs2020,\n  title = {No abstract here},\n  year = {2020}\n}\n")
+    assert_read_error([f], "refs.bib", "noabs2020", "line 3", "no abstract")
+
+
+def test_bibtex_syntax_error_names_the_line(tmp_path):
+    f = write(tmp_path / "bad.bib", "@article{ok, abstract={Fine.}}\n@article{broken, title = {unclosed\n")
+    assert_read_error([f], "bad.bib", "line 2")
+
+
+def test_ris_records_ids_and_metadata():
+    papers = read(INPUTS / "endnote.ris")
+    assert [p.id for p in papers] == ["10.1093/bioinformatics/btac001", "endnote-17"]  # DO, then ID tag
+    tr, zh = papers
+    assert tr.title == "Transformers for Protein Structure Prediction"
+    assert tr.meta == {"authors": "Doe, Jane; Roe, Richard", "year": "2022", "venue": "Bioinformatics",
+                       "doi": "10.1093/bioinformatics/btac001", "keywords": "transformer; protein structure",
+                       "url": "https://doi.org/10.1093/bioinformatics/btac001"}
+    assert zh.title == "基于图神经网络的推荐系统" and zh.lang == "zh"
+    assert zh.meta == {"authors": "王, 芳", "year": "2021", "venue": "中国计算机大会"}
+
+
+def test_ris_without_id_or_doi_counts_records(tmp_path):
+    f = write(tmp_path / "lib.ris", "TY  - JOUR\nTI  - One\nAB  - First abstract.\nER  - \n"
+                                     "TY  - JOUR\nTI  - Two\nAB  - Second abstract.\nER  - \n")
+    assert [(p.id, p.title) for p in read(f)] == [("lib:1", "One"), ("lib:2", "Two")]
+
+
+def test_ris_record_without_abstract_and_unclosed_record(tmp_path):
+    f = write(tmp_path / "noabs.ris", "TY  - JOUR\nTI  - One\nAB  - Text.\nER  - \n\nTY  - JOUR\nTI  - Two\nER  - \n")
+    assert_read_error([f], "noabs.ris", "record 2", "line 6", "no abstract")
+    f = write(tmp_path / "open.ris", "TY  - JOUR\nTI  - One\nAB  - Text.\n")  # rispy would drop it silently
+    assert_read_error([f], "open.ris", "ER")
+
+
+def test_arxiv_atom_feed():
+    papers = read(INPUTS / "arxiv_feed.xml")
+    assert [p.id for p in papers] == ["2401.00001", "hep-th/9901001"]  # versions dropped
+    rag = papers[0]
+    assert rag.title == "Retrieval-Augmented Generation for Open-Domain Question Answering"
+    assert rag.text.startswith("Retrieval-augmented generation combines") and "\n" not in rag.text
+    assert rag.meta == {"authors": "Alice Martin; Bob Chen", "year": "2024", "venue": "ACL 2024",
+                        "doi": "10.1000/rag.2024", "arxiv_id": "2401.00001",
+                        "url": "http://arxiv.org/abs/2401.00001v2", "primary_category": "cs.CL",
+                        "categories": "cs.CL cs.AI"}
+    assert papers[1].meta["authors"] == "Carla Rossi" and "venue" not in papers[1].meta
+
+
+def test_atom_feed_with_entities_is_refused(tmp_path):
+    f = write(tmp_path / "evil.atom", '<?xml version="1.0"?>\n<!DOCTYPE feed [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+                                       '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id>'
+                                       '<summary>&x;</summary></entry></feed>\n')
+    message = assert_read_error([f], "evil.atom", "refused")
+    assert "root:" not in message
+
+
+def test_atom_errors(tmp_path):
+    f = write(tmp_path / "broken.xml", '<feed xmlns="http://www.w3.org/2005/Atom">\n<entry>\n</feed>\n')
+    assert_read_error([f], "broken.xml", "line 3", "invalid XML")
+    f = write(tmp_path / "other.xml", "<rss><channel/></rss>\n")
+    assert_read_error([f], "other.xml", "not an Atom feed")
+    f = write(tmp_path / "empty.xml", '<feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+                                       '<id>http://arxiv.org/abs/2101.00009v1</id><title>T</title></entry></feed>')
+    assert_read_error([f], "empty.xml", "entry 1", "2101.00009", "no abstract")
+
+
+def test_openalex_jsonl_rebuilds_abstracts():
+    papers = read(INPUTS / "openalex.jsonl")
+    assert [p.id for p in papers] == ["W3000000001", "W3000000002"]
+    cl, zh = papers
+    assert cl.title == "Contrastive Learning of Sentence Embeddings"
+    assert cl.text == ("Contrastive learning of sentence embeddings pulls paraphrases together and pushes other "
+                       "sentences apart. The learned embeddings improve semantic textual similarity.")
+    assert cl.meta == {"authors": "Tianyu Gao; Danqi Chen", "year": "2021", "venue": "Proceedings of EMNLP",
+                       "doi": "10.1145/3000001", "keywords": "Contrastive learning",
+                       "url": "https://openalex.org/W3000000001"}
+    assert zh.lang == "zh" and zh.text.startswith("知识图谱嵌入将实体") and zh.title == "知识图谱嵌入综述"
+
+
+def test_openalex_json_api_page_and_errors(tmp_path):
+    works = [json.loads(line) for line in (INPUTS / "openalex.jsonl").read_text("utf-8").splitlines()]
+    page = write(tmp_path / "page.json", json.dumps({"meta": {"count": 2}, "results": works}))
+    assert [p.id for p in read(page)] == ["W3000000001", "W3000000002"]
+    single = write(tmp_path / "one.json", json.dumps({**works[0], "id": None}))
+    assert [p.id for p in read(single)] == ["10.1145/3000001"]  # no OpenAlex id: the DOI
+    missing = write(tmp_path / "noabs.jsonl", json.dumps(works[0]) + "\n" +
+                    json.dumps({**works[1], "abstract_inverted_index": None}) + "\n")
+    assert_read_error([missing], "noabs.jsonl", "line 2", "W3000000002", "no abstract")
+    other = write(tmp_path / "other.json", json.dumps({"id": "x", "abstract": "A plain record."}))
+    assert_read_error([other], "other.json", "OpenAlex")
+
+
+def test_openalex_abstract_orders_words_by_position():
+    from kg.read import openalex_abstract
+    assert openalex_abstract({"b": [1, 3], "a": [0], "c": [2]}) == "a b c b"
+
+
+def test_arxiv_snapshot_jsonl():
+    papers = read(INPUTS / "arxiv_snapshot.jsonl")
+    assert [p.id for p in papers] == ["0704.0001", "2305.10001"]
+    first = papers[0]
+    assert first.title == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
+    assert first.text.startswith("A fully differential calculation")
+    assert first.meta == {"authors": "Balázs, C.; Berger, E. L.; Nadolsky, P. M.; Yuan, C. -P.", "year": "2007",
+                          "venue": "Phys.Rev.D76:013009,2007", "doi": "10.1103/PhysRevD.76.013009",
+                          "arxiv_id": "0704.0001", "url": "https://arxiv.org/abs/0704.0001",
+                          "categories": "hep-ph", "update_date": "2008-11-13"}
+    assert papers[1].meta["categories"] == "cs.CL cs.SE" and papers[1].meta["year"] == "2023"
+
+
+def test_arxiv_snapshot_record_without_abstract(tmp_path):
+    f = write(tmp_path / "snap.jsonl", json.dumps({"id": "2301.00001", "title": "T", "categories": "cs.LG",
+                                                   "update_date": "2023-01-02", "abstract": "  "}) + "\n")
+    assert_read_error([f], "snap.jsonl", "line 1", "2301.00001", "no abstract")
+
+
+def test_directory_reads_every_new_format(tmp_path):
+    papers = read(INPUTS)
+    assert len(papers) == 11
+    assert {p.source.rsplit(".", 1)[-1] for p in papers} == {"xml", "jsonl", "ris", "bib"}
+
+
+# ------------------------------------------------------------------ CSV/TSV column mapping
+
+
+def test_tsv_with_default_columns(tmp_path):
+    f = write(tmp_path / "recs.tsv", f"id\ttitle\tabstract\tyear\nT1\tA title\t{EN_1}\t2020\nT2\t\t{ZH_1}\t\n")
+    papers = read(f)
+    assert [(p.id, p.title) for p in papers] == [("T1", "A title"), ("T2", derive_title(ZH_1, "zh"))]
+    assert papers[0].meta == {"year": "2020"} and papers[1].lang == "zh"
+
+
+def test_column_mapping_for_csv_tsv_and_jsonl(tmp_path):
+    from kg.read import Columns
+    cols = Columns(id="UT", title="TI", text="AB")
+    tsv = write(tmp_path / "wos.tsv", f"UT\tTI\tAB\tabstract\nWOS:1\tMy title\t{EN_1}\tignored here\n")
+    csv_ = write(tmp_path / "wos.csv", f'UT,TI,AB\nWOS:2,Other,"{EN_2}"\n')
+    jsonl = write(tmp_path / "wos.jsonl", json.dumps({"UT": "WOS:3", "TI": "Third", "AB": EN_2}) + "\n")
+    papers = list(read_papers([tsv, csv_, jsonl], cols))
+    assert [(p.id, p.title) for p in papers] == [("WOS:1", "My title"), ("WOS:2", "Other"), ("WOS:3", "Third")]
+    assert papers[0].text == EN_1 and papers[0].meta == {"abstract": "ignored here"}
+
+
+def test_column_mapping_errors_name_the_columns(tmp_path):
+    from kg.read import Columns
+    f = write(tmp_path / "x.tsv", f"id\tabstract\nA\t{EN_2}\n")
+    with pytest.raises(ReadError, match="x.tsv: line 1: TSV header must have columns key"):
+        list(read_papers([f], Columns(id="key")))
+    with pytest.raises(ReadError, match=r"x.tsv: line 2: no abstract \(expected one of the columns summary\)"):
+        list(read_papers([f], Columns(text="summary")))
