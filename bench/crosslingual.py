@@ -31,9 +31,10 @@ DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / 
 CATEGORIES = ("arXiv_CL", "arXiv_AI")
 
 
-def load_pairs(path: Path, n: int) -> list[dict]:
+def load_pairs(path: Path, n: int, split: str = "test") -> list[dict]:
     """n papers of cs.CL/cs.AI with a Chinese translation, drawn with a fixed seed (the first ids
-    alone would be a few old physics papers filed under these categories)."""
+    alone would be a few old physics papers filed under these categories). The "dev" split draws
+    from the papers outside the test sample of the same n: error analysis and tuning use it."""
     records = []
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:
@@ -41,7 +42,12 @@ def load_pairs(path: Path, n: int) -> list[dict]:
             if r.get("category") in CATEGORIES and r.get("abstract_zh_google") and r.get("abstract_en"):
                 records.append(r)
     records.sort(key=lambda r: r["arxiv_id"])
-    return sorted(random.Random(0).sample(records, min(n, len(records))), key=lambda r: r["arxiv_id"])
+    test = random.Random(0).sample(records, min(n, len(records)))
+    if split == "dev":
+        taken = {r["arxiv_id"] for r in test}
+        rest = [r for r in records if r["arxiv_id"] not in taken]
+        test = random.Random(1).sample(rest, min(n, len(rest)))
+    return sorted(test, key=lambda r: r["arxiv_id"])
 
 
 def write_input(pairs: list[dict], folder: Path) -> Path:
@@ -77,12 +83,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--split", choices=("test", "dev"), default="test",
+                        help="test: the reported sample; dev: other papers, for error analysis and tuning")
     args = parser.parse_args()
     if not args.data.is_file():
         print(f"{args.data}: not found (the shared evaluation data is not beside this clone)", file=sys.stderr)
         return 1
-    pairs = load_pairs(args.data, args.n)
-    print(f"{len(pairs)} papers of {', '.join(CATEGORIES)}, each in English and Google Chinese")
+    pairs = load_pairs(args.data, args.n, args.split)
+    print(f"{len(pairs)} {args.split} papers of {', '.join(CATEGORIES)}, each in English and Google Chinese")
     plain, tuned = Extractor.create(zh_user_words=[]), Extractor.create()  # without / with glossary terms in jieba
     settings = {
         "no cross-language linking (baseline)": BuildOptions(crosslingual=False, glossary=False),

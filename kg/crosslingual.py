@@ -27,6 +27,9 @@ GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_zh_en.tsv"
 MAX_SENSES = 8  # CEDICT lists common senses first; later ones are rare readings that only add noise
 MAX_SENSES_CHAR = 4  # a lone character has many senses; its word-forming ones come first (see senses)
 MAX_PATHS = 2000  # cap on the word-by-word translations tried for one phrase
+DOMINANCE = 4  # an ambiguous reading goes to a key this many times more frequent than its rivals…
+MIN_DOMINANT_PAPERS = 3  # …used by at least this many English papers
+_ADJECTIVE = re.compile(r"(al|ic|ive|ous|ary|ar|ful|less|able|ible|ent|ant)$")
 
 # Particles and prepositions that Google Translate adds around a noun phrase ("从 X 中 的 Y").
 ZH_FUNCTION_WORDS = frozenset(
@@ -57,15 +60,16 @@ def stem(word: str) -> str:
     """Light suffix stripper so "federation"/"federated" and "learn"/"learning" meet.
 
     Derivational suffixes (-ation, -ive, -ion, ...) are removed only from stems with at least two
-    vowel-consonant groups (Porter's measure), so "station" does not become "state". Agent
+    vowel-consonant groups (Porter's measure), so "station" does not become "state"; -ification
+    keeps its meaning as -ify, so one group is enough ("classification" → "classify"). Agent
     nouns (-er, -or), -ness/-ity, -ic and -ics are kept: "transformer" is not "transform",
     "generic" is not "generate", "genomics" is not "genome"; but "homomorphism" → "homomorphic".
     """
-    w = word.lower()
+    w = _american(word.lower())
     for suffix, repl in (("ification", "ify"), ("ational", ""), ("ations", ""), ("ation", ""), ("atives", ""),
                          ("ative", ""), ("ating", ""), ("ated", ""), ("ates", ""), ("ate", ""), ("ional", ""),
                          ("ions", ""), ("ion", ""), ("ives", ""), ("ive", ""), ("isms", "ic"), ("ism", "ic")):
-        if w.endswith(suffix) and _measure(w[: -len(suffix)]) > 1:
+        if w.endswith(suffix) and _measure(w[: -len(suffix)]) > (0 if suffix == "ification" else 1):
             return w[: -len(suffix)] + repl
     for suffix, repl in (("ies", "y"), ("ied", "y"), ("ings", ""), ("ing", ""), ("es", ""), ("ed", ""), ("s", "")):
         base = w[: -len(suffix)]
@@ -79,6 +83,25 @@ def stem(word: str) -> str:
                 w = w[:-1]  # "embedded" → "embed"
             break
     return w[:-1] if w.endswith("e") and len(w) > 3 else w
+
+
+def _american(word: str) -> str:
+    """One spelling for British and American forms: the English side may say "rumour" or
+    "optimisation" where the dictionary says "rumor" and "optimization"."""
+    word = re.sub(r"(?<=\w{3})our(s?)$", r"or\1", word)
+    word = re.sub(r"(?<=\w{2})is(e|es|ed|ing|ation|ations|er|ers)$", r"iz\1", word)
+    word = re.sub(r"(?<=\w{2})ys(e|es|ed|ing)$", r"yz\1", word)
+    return re.sub(r"(?<=\w{3})tre(s?)$", r"ter\1", word)
+
+
+def _compound_splits(order: tuple[str, ...], vocabulary: frozenset[str]) -> list[tuple[str, ...]]:
+    """`order` with one closed compound split into two dictionary words ("dataset" → data set)."""
+    out = []
+    for i, w in enumerate(order):
+        for cut in range(3, len(w) - 2):
+            if w[:cut] in vocabulary and w[cut:] in vocabulary:
+                out.append(order[:i] + (w[:cut], w[cut:]) + order[i + 1:])
+    return out
 
 
 def _measure(s: str) -> int:
@@ -113,6 +136,7 @@ class Dictionary:
     def __init__(self, definitions: Mapping[str, Sequence[str]]) -> None:
         self._raw = definitions
         self._cache: dict[str, list[str]] = {}
+        self._vocabulary: frozenset[str] | None = None
 
     @classmethod
     def load(cls) -> Dictionary:
@@ -125,6 +149,13 @@ class Dictionary:
 
     def __contains__(self, word: str) -> bool:
         return word in self._raw
+
+    def english_words(self) -> frozenset[str]:
+        """Every single English word CEDICT uses in a sense: the parts a compound key can split into."""
+        if self._vocabulary is None:
+            text = "\n".join(raw for senses in self._raw.values() for raw in senses)
+            self._vocabulary = frozenset(re.findall(r"\b[a-z]+\b", text.lower()))
+        return self._vocabulary
 
     def senses(self, word: str) -> list[str]:
         """Cleaned senses, CEDICT's order. For one character the affix senses ("(bound form)
@@ -176,23 +207,32 @@ class _Reading:
 class ZhEnLinker:
     """Maps segmented Chinese phrases to English keys of one corpus (see the module docstring)."""
 
-    def __init__(self, english_keys: Iterable[str], en_key: Callable[[str], str], dictionary: Dictionary,
-                 glossary: Mapping[str, str] | None = None, _cache: dict[str, list[_Reading]] | None = None) -> None:
+    def __init__(self, english_keys: Iterable[str] | Mapping[str, int], en_key: Callable[[str], str],
+                 dictionary: Dictionary, glossary: Mapping[str, str] | None = None,
+                 _cache: dict[str, list[_Reading]] | None = None) -> None:
+        """`english_keys` may map each key to the number of English papers using it: a reading
+        that reaches several keys then goes to one that dominates the corpus (see `_best`)."""
         self.en_key, self.dictionary, self.glossary = en_key, dictionary, dict(glossary or {})
         self._readings = _cache if _cache is not None else {}  # English text → reading, shared by with_keys
+        self.papers = dict(english_keys) if isinstance(english_keys, Mapping) else {}
         self.keys = sorted(set(english_keys))
         # Trie over the stems of each key's content words, in English order and with the parts
-        # around prepositions reversed as Chinese puts them ("X from Y" ↔ "Y 中 的 X").
+        # around prepositions reversed as Chinese puts them ("X from Y" ↔ "Y 中 的 X"); a closed
+        # compound may also be read as its two parts ("dataset" ↔ 数据 "data" + 集 "set").
         self._trie: dict = {}
+        vocabulary = dictionary.english_words() if self.keys else frozenset()
         for key in self.keys:
             words = _tokens(key)
-            for order in {words, self._chinese_order(key)}:
+            orders = {words, self._chinese_order(key)}
+            for order in list(orders):
+                orders.update(_compound_splits(order, vocabulary))
+            for order in orders:
                 node = self._trie
                 for w in order:
                     node = node.setdefault(stem(w), {})
                 node.setdefault(None, []).append((key, order))
 
-    def with_keys(self, english_keys: Iterable[str]) -> ZhEnLinker:
+    def with_keys(self, english_keys: Iterable[str] | Mapping[str, int]) -> ZhEnLinker:
         """The same linker for another set of English keys (shares the dictionary and caches)."""
         return ZhEnLinker(english_keys, self.en_key, self.dictionary, self.glossary, self._readings)
 
@@ -228,7 +268,9 @@ class ZhEnLinker:
         if dictionary:
             cap = MAX_SENSES_CHAR if len(word) == 1 else MAX_SENSES
             texts = [word.lower()] if word.isascii() else self.dictionary.senses(word)[:cap]
-            options = [(i + 1, r) for t in texts for r in self._readings_of(word, t, False)]
+            if i + 1 < len(atoms):  # a modifier: 社交 "social contact" reads "social" before 媒体 "media"
+                texts += [t.split()[0] for t in texts if " " in t and _ADJECTIVE.search(t.split()[0])]
+            options = [(i + 1, r) for t in dict.fromkeys(texts) for r in self._readings_of(word, t, False)]
         for j in range(i + 1, len(atoms) + 1) if glossary else ():
             zh = "".join(atoms[i:j])
             for alt in self.glossary[zh].split("|") if zh in self.glossary else ():
@@ -270,8 +312,7 @@ class ZhEnLinker:
             walk(0, self._trie, [])
         return found if budget[0] >= 0 else {}
 
-    @staticmethod
-    def _best(found: dict[str, tuple[bool, list[_Reading]]]) -> str | None:
+    def _best(self, found: dict[str, tuple[bool, list[_Reading]]]) -> str | None:
         """The single key found, or None when the reading is ambiguous.
 
         Several keys are acceptable only as spellings of one stem sequence ("federated learning" /
@@ -281,9 +322,18 @@ class ZhEnLinker:
         (大型 → "large-scale" or "large"), which is no evidence for it.
         """
         if len({tuple(map(stem, _tokens(k))) for k in found}) != 1:
-            return None
+            return self._dominant(found)
         keys = [k for k in found if found[k][0]] or list(found)
-        return keys[0] if len(keys) == 1 else None
+        return keys[0] if len(keys) == 1 else self._dominant(found)
+
+    def _dominant(self, found: Mapping[str, object]) -> str | None:
+        """With paper counts: the key used by DOMINANCE times more English papers than any rival
+        (学习 reads "learning" or "study"; a machine-learning corpus says which it means), else None."""
+        ranked = sorted(found, key=lambda k: (-self.papers.get(k, 0), k))
+        if len(ranked) < 2 or not self.papers:
+            return ranked[0] if len(ranked) == 1 else None
+        top, rival = self.papers.get(ranked[0], 0), self.papers.get(ranked[1], 0)
+        return ranked[0] if top >= MIN_DOMINANT_PAPERS and top >= DOMINANCE * rival else None
 
     def link(self, zh_words: Sequence[str]) -> ZhLink | None:
         """The English key `zh_words` (jieba words) stands for, or None.

@@ -275,6 +275,7 @@ def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
 _ZH_NOUNISH = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "an", "eng", "j", "l", "b"}
 _ZH_HEAD = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "eng", "j", "l"}
 _ZH_LOCALISERS = frozenset("时内中上下后前间里")
+_URL = re.compile(r"(?:https?://|www\.)[^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]+", re.IGNORECASE)
 _ZH_DEF = re.compile(r"[(（]\s*([A-Za-z][A-Za-z0-9\-]{0,11})\s*[)）]")
 
 
@@ -285,6 +286,7 @@ class ChineseExtractor:
     nlp: Language
     tagger: object  # jieba.posseg.POSTokenizer, one per extractor (no global jieba state)
     generic: frozenset[str] = frozenset()
+    predicates: frozenset[str] = frozenset()  # end a noun phrase although jieba tags them as nouns
 
     @classmethod
     def create(cls, user_words: Iterable[str] | None = None) -> ChineseExtractor:
@@ -303,11 +305,21 @@ class ChineseExtractor:
             user_words = sorted(load_glossary())
         for word in user_words:
             tokenizer.add_word(word, tag="n")
-        return cls(nlp, jieba.posseg.POSTokenizer(tokenizer), generic_words("zh"))
+        # jieba's dictionary glues some predicates to nouns (结果表明 "the results show"):
+        # deleted, they segment into their parts and the verb ends the phrase
+        predicates = _word_list("predicates_zh.txt")
+        for word in predicates:
+            tokenizer.del_word(word)
+        return cls(nlp, jieba.posseg.POSTokenizer(tokenizer), generic_words("zh"), predicates)
 
     def tag(self, text: str) -> Doc:
         """A spaCy Doc segmented and tagged by jieba (tags in `token.tag_`)."""
-        pairs = [(w.word, w.flag) for w in self.tagger.cut(text)]
+        urls = [m.span() for m in _URL.finditer(text)]
+        pairs, pos = [], 0
+        for w in self.tagger.cut(text):
+            if not any(start < pos + len(w.word) and pos < end for start, end in urls):
+                pairs.append((w.word, w.flag))  # a URL's pieces (https, com) are not concepts
+            pos += len(w.word)
         words = [w for w, _ in pairs if w.strip()]
         tags = [t for w, t in pairs if w.strip()]
         spaces = [False] * len(words)
@@ -318,7 +330,7 @@ class ChineseExtractor:
         i, n = 0, len(doc)
         while i < n:
             j = i
-            while j < n and doc[j].tag_ in _ZH_NOUNISH:
+            while j < n and doc[j].tag_ in _ZH_NOUNISH and doc[j].text not in self.predicates:
                 j += 1
             if j > i:
                 span = doc[i:j]
@@ -375,6 +387,8 @@ class ChineseExtractor:
             if span is None or all(t.text.isascii() for t in span):
                 continue
             words = [t.text.lower() for t in span]
+            if len("".join(words)) < sum(c.isalpha() for c in singular_acronym(inner)):
+                continue  # each letter stands for a word of at least one character: 信息(ESIM) is no definition
             found.append(AcronymDef(singular_acronym(inner), " ".join(words), "".join(words), "zh"))
         return found
 

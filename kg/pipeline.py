@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from dataclasses import astuple, dataclass, field
@@ -138,11 +139,13 @@ def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> tuple[str, str, st
 
 def zh_linker(extractions: list[Extraction], options: BuildOptions) -> ZhEnLinker | None:
     """A Chinese → English linker over the English concepts of this corpus (None if it has none)."""
-    english = {m.key for ex in extractions if ex.lang == "en" for m in ex.mentions}
-    english |= {d.long_key for ex in extractions for d in ex.acronyms if d.lang == "en"}
-    # the shorter concepts inside English phrases are targets too: 图像灵敏度 finds "image
-    # sensitivity" inside "resulting image sensitivity", and the nested rule then joins them
-    english |= {part for key in list(english) for part in nested_parts(key)}
+    english: Counter[str] = Counter()  # key → English papers using it (decides ambiguous readings)
+    for ex in extractions:
+        if ex.lang == "en":
+            keys = {m.key for m in ex.mentions} | {d.long_key for d in ex.acronyms if d.lang == "en"}
+            # the shorter concepts inside English phrases are targets too: 图像灵敏度 finds "image
+            # sensitivity" inside "resulting image sensitivity", and the nested rule then joins them
+            english.update(keys | {part for key in keys for part in nested_parts(key)})
     if not english or not any(ex.lang == "zh" for ex in extractions):
         return None
     glossary = load_glossary() if options.glossary else {}

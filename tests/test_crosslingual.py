@@ -7,7 +7,6 @@ below are the measured figures minus a small margin, so a regression shows up as
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import pytest
@@ -25,10 +24,10 @@ from kg.crosslingual import (
 
 EVAL = Path(__file__).parent / "data" / "crosslingual_eval.tsv"
 # Measured (simple en_key below, jieba default segmentation, 268 rows): dictionary alone
-# P 0.981 R 0.555, with glossary P 0.994 R 0.885. Floors leave a small margin.
+# P 0.982 R 0.588, with glossary P 0.994 R 0.901. Floors leave a small margin.
 MIN_PRECISION = 0.95
-MIN_RECALL_DICTIONARY = 0.52
-MIN_RECALL_GLOSSARY = 0.85
+MIN_RECALL_DICTIONARY = 0.55
+MIN_RECALL_GLOSSARY = 0.87
 
 
 def en_key(text: str) -> str:
@@ -59,12 +58,6 @@ def link(words: str, keys, dictionary, glossary=None) -> ZhLink | None:
     return linker(keys, dictionary, glossary).link(words.split())
 
 
-def test_dictionary_loads_fast_enough():
-    start = time.perf_counter()
-    Dictionary.load()
-    assert time.perf_counter() - start < 4  # about 1 s here; the budget is 2 s, slack for slow CI
-
-
 def test_senses_are_cleaned(dictionary):
     assert dictionary.senses("学习") == ["learn", "study"]  # "to learn" → "learn"
     assert "vector" in dictionary.senses("向量")  # "(math.) vector"
@@ -86,6 +79,15 @@ def test_stems_join_derivations_but_not_agents():
     assert stem("generic") != stem("generate")
     assert stem("station") != stem("state")
     assert stem("news") != stem("new")
+    assert stem("classification") == stem("classify")
+
+
+def test_british_and_american_spellings_meet():
+    assert stem("rumour") == stem("rumor")
+    assert stem("optimisation") == stem("optimization")
+    assert stem("analysed") == stem("analyzed")
+    assert stem("centre") == stem("center")
+    assert stem("hour") != stem("hor") and stem("four") == "four"
 
 
 def test_dictionary_layer_translates_word_by_word(dictionary):
@@ -111,6 +113,24 @@ def test_ambiguity_means_no_link(dictionary, glossary):
     assert link("联合 学习", ["joint learning", "federated learning"], dictionary, glossary) is None
     assert link("联合 学习", ["federated learning"], dictionary, glossary).layer == "glossary"
     assert link("联合 学习", ["joint learning"], dictionary, glossary).en_key == "joint learning"
+
+
+def test_a_frequent_key_decides_an_ambiguous_reading(dictionary):
+    keys = {"learning": 40, "study": 3}  # English papers using each key
+    assert link("学习", keys, dictionary).en_key == "learning"
+    assert link("学习", {"learning": 40, "study": 12}, dictionary) is None  # not dominant enough
+    assert link("学习", {"learning": 2, "study": 0}, dictionary) is None  # too rare to decide
+
+
+def test_closed_compounds_read_as_their_parts(dictionary):
+    assert link("关键 词", ["keyword", "key"], dictionary).en_key == "keyword"  # 关键 key + 词 word
+    assert link("子 任务", ["subtask", "task"], dictionary).en_key == "subtask"
+
+
+def test_a_modifier_reads_as_the_adjective_of_a_phrase_sense(dictionary):
+    # 社交 is "social contact" in CEDICT; before a noun it reads "social"
+    assert link("社交 媒体", ["social media", "media"], dictionary).en_key == "social media"
+    assert link("社交", ["social"], dictionary) is None  # alone it is the phrase, not the adjective
 
 
 def test_lone_character_needs_the_glossary(dictionary, glossary):

@@ -89,6 +89,24 @@ def test_chinese_acronym_definition(chinese):
     assert "gnn" in keys(ex)
 
 
+def test_chinese_predicates_end_a_noun_phrase(chinese):
+    text = "实验结果表明这种表示与语义角色有关。"  # "the experimental results show … is related to …"
+    found = keys(next(chinese.extract([Paper("z:1", "", text, "zh")])))
+    assert "实验 结果" in found
+    assert not any("表明" in k or "有关" in k for k in found)
+
+
+def test_chinese_url_pieces_are_not_concepts(chinese):
+    text = "代码发布在https://github.com/example/graph-toolkit。"
+    found = keys(next(chinese.extract([Paper("z:1", "", text, "zh")])))
+    assert "代码" in found and not {"https", "github", "com"} & {w for k in found for w in k.split()}
+
+
+def test_chinese_long_form_must_be_long_enough_for_the_letters(chinese):
+    ex = next(chinese.extract([Paper("z:1", "", "我们使用增强信息(ESIM)模型和图神经网络(GNN)。", "zh")]))
+    assert [d.short for d in ex.acronyms] == ["GNN"]  # 信息 (two characters) cannot spell E-S-I-M
+
+
 def test_glossary_terms_are_segmented_by_default():
     ex = next(ChineseExtractor.create().extract([Paper("z:1", "", "我们研究联邦学习和强化学习。", "zh")]))
     assert {"联邦学习", "强化学习"} <= {m.surface for m in ex.mentions}
