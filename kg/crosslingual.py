@@ -28,7 +28,8 @@ MAX_SENSES = 8  # CEDICT lists common senses first; later ones are rare readings
 MAX_SENSES_CHAR = 4  # a lone character has many senses; its word-forming ones come first (see senses)
 MAX_PATHS = 2000  # cap on the word-by-word translations tried for one phrase
 DOMINANCE = 4  # an ambiguous reading goes to a key this many times more frequent than its rivals…
-MIN_DOMINANT_PAPERS = 3  # …used by at least this many English papers
+MIN_DOMINANT_PAPERS = 3  # …used by at least this many English papers…
+DOMINANT_SENSES = 2  # …and reached through one of each word's first CEDICT senses
 _ADJECTIVE = re.compile(r"(al|ic|ive|ous|ary|ar|ful|less|able|ible|ent|ant)$")
 
 # Particles and prepositions that Google Translate adds around a noun phrase ("从 X 中 的 Y").
@@ -333,7 +334,14 @@ class ZhEnLinker:
         if len(ranked) < 2 or not self.papers:
             return ranked[0] if len(ranked) == 1 else None
         top, rival = self.papers.get(ranked[0], 0), self.papers.get(ranked[1], 0)
-        return ranked[0] if top >= MIN_DOMINANT_PAPERS and top >= DOMINANCE * rival else None
+        if top < MIN_DOMINANT_PAPERS or top < DOMINANCE * rival:
+            return None
+        # only a word's usual senses may be chosen this way: 证明 "proof" is not "identification"
+        # (its third sense) just because the corpus talks of identification
+        path = found[ranked[0]][1] if isinstance(found[ranked[0]], tuple) else []
+        usual = all(r.glossary or r.zh.isascii() or r.text in self.dictionary.senses(r.zh)[:DOMINANT_SENSES]
+                    for r in path)
+        return ranked[0] if usual else None
 
     def link(self, zh_words: Sequence[str]) -> ZhLink | None:
         """The English key `zh_words` (jieba words) stands for, or None.

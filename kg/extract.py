@@ -150,10 +150,10 @@ class EnglishExtractor:
         head = span[-1]
         if head.pos_ in ("PRON", "NUM") or head.like_num or not _LATIN_WORD.search(head.text):
             return None
-        if any(t.text in "()[]{}\"“”" for t in span):
+        if any(t.text in "()[]{}\"“”" or t.like_url or t.like_email for t in span):
             return None
-        conj = [t.i for t in span if t.pos_ == "CCONJ"]
-        if conj:  # "the forward and backward passes" → "backward passes"
+        conj = [t.i for t in span if t.pos_ == "CCONJ" or t.text == ","]
+        if conj:  # "the forward and backward passes" → "backward passes"; "denser, compact cloud" too
             span = doc[conj[-1] + 1 : span.end]
             if not span:
                 return None
@@ -275,7 +275,8 @@ def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
 _ZH_NOUNISH = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "an", "eng", "j", "l", "b"}
 _ZH_HEAD = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "eng", "j", "l"}
 _ZH_LOCALISERS = frozenset("时内中上下后前间里")
-_URL = re.compile(r"(?:https?://|www\.)[^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]+", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.|(?<![A-Za-z0-9-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|edu|io|ai|gov)\b)"
+                  r"[^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]*", re.IGNORECASE)
 _ZH_DEF = re.compile(r"[(（]\s*([A-Za-z][A-Za-z0-9\-]{0,11})\s*[)）]")
 
 

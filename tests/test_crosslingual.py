@@ -120,6 +120,8 @@ def test_a_frequent_key_decides_an_ambiguous_reading(dictionary):
     assert link("学习", keys, dictionary).en_key == "learning"
     assert link("学习", {"learning": 40, "study": 12}, dictionary) is None  # not dominant enough
     assert link("学习", {"learning": 2, "study": 0}, dictionary) is None  # too rare to decide
+    # a rare sense is not chosen by frequency: 证明 is "proof, certificate, identification, …"
+    assert link("证明", {"identification": 50, "certificate": 1}, dictionary) is None
 
 
 def test_closed_compounds_read_as_their_parts(dictionary):

@@ -89,6 +89,13 @@ def test_chinese_acronym_definition(chinese):
     assert "gnn" in keys(ex)
 
 
+def test_urls_and_comma_lists_are_no_concepts(english):
+    text = "Code is at https://github.com/acme/toolkit. We ran a deep, convolutional network."
+    found = keys(en(english, text))
+    assert not any("github" in k or "http" in k for k in found)
+    assert "convolutional network" in found and not any("," in k for k in found)
+
+
 def test_chinese_predicates_end_a_noun_phrase(chinese):
     text = "实验结果表明这种表示与语义角色有关。"  # "the experimental results show … is related to …"
     found = keys(next(chinese.extract([Paper("z:1", "", text, "zh")])))
@@ -97,7 +104,7 @@ def test_chinese_predicates_end_a_noun_phrase(chinese):
 
 
 def test_chinese_url_pieces_are_not_concepts(chinese):
-    text = "代码发布在https://github.com/example/graph-toolkit。"
+    text = "代码发布在https://github.com/example/graph-toolkit和gitlab.com/example上。"
     found = keys(next(chinese.extract([Paper("z:1", "", text, "zh")])))
     assert "代码" in found and not {"https", "github", "com"} & {w for k in found for w in k.split()}
 
