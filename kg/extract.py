@@ -272,16 +272,29 @@ def _whole_word_start(doc: Doc, start: int, floor: int) -> int:
     return start
 
 
+def _words_back(doc: Doc, end: int, floor: int, n_words: int) -> int:
+    """The token where the `n_words` written words before `end` begin: Schwartz–Hearst's window
+    counts words as written, and the tokenizer splits "12-myristate" into three tokens."""
+    start, words = end, 0
+    while start > floor:
+        if start == end or doc[start - 1].whitespace_:
+            if words == n_words:
+                break
+            words += 1
+        start -= 1
+    return start
+
+
 def _long_form_start(short: str, words: list[str], lower_case: bool) -> int | None:
     """Index into `words` where the long form starts: initials first, then Schwartz–Hearst
     (only initials for a lower-case short form, "amino acids (aa)")."""
     start = _initials_start(short, words)
-    if start is None and not lower_case:
+    if start is None and (not lower_case or (len(short) > 2 and " " not in short)):
         start = _schwartz_hearst_start(short, words)
     return start
 
 
-_DECIMAL = re.compile(r"\d+(?:\.\d+)+")
+_DECIMAL = re.compile(r"\d+\.\d")
 
 
 def _plausible_short_form(inner: str, text: str) -> bool:
@@ -292,7 +305,7 @@ def _plausible_short_form(inner: str, text: str) -> bool:
     if not any(c.isupper() for c in inner) and len(inner) < 2:
         return False
     words = inner.split()
-    if any(_DECIMAL.fullmatch(w) for w in words) or not any(c.isalnum() for c in words[0]):
+    if any(_DECIMAL.match(w) for w in words) or not any(c.isalnum() for c in words[0]):
         return False
     if len(words) > 1 and words[0].isdigit():
         return False
@@ -328,7 +341,7 @@ def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
         short = singular_acronym(inner)
         n_letters = sum(c.isalpha() for c in short)
         sent_start = doc[i - 1].sent.start
-        window_start = max(sent_start, i - min(n_letters + 5, n_letters * 2))
+        window_start = _words_back(doc, i, sent_start, min(n_letters + 5, n_letters * 2))
         # a bracket or a comma ends the long form: "(GABA)-induced chloride current (ICl)"
         window_start = max([window_start] + [k + 1 for k in range(window_start, i) if _is_break(doc[k])])
         words = [t.text for t in doc[window_start:i]]
