@@ -235,7 +235,12 @@ _SF_PART = r"[A-Za-z0-9.+'/\-]|\[[A-Za-z0-9+\-]{1,5}\]"
 _SF_WORD = rf"(?:{_SF_PART})(?:{_SF_PART}|\([A-Za-z0-9+\-]{{1,5}}\))*"
 # "(SF)", "[SF]", "(SF, …" and "(SF; …": a short form of one to three words ("TNF alpha", "PC IOL")
 _DEFINITION = re.compile(rf"[(\[]\s*({_SF_WORD}(?: {_SF_WORD}){{0,2}})\s*[)\],;]")
+# "(long form, SF)" and "SF (long form)"
+_INNER_DEFINITION = re.compile(rf"[(\[]([^()\[\],;]{{3,80}}), ({_SF_WORD}(?: {_SF_WORD}){{0,2}})\s*[)\]]")
+_REVERSED_DEFINITION = re.compile(r"(?<![\w\-/])([A-Za-z][A-Za-z0-9\-]{1,11}) [(\[]([^()\[\],;]{3,80})[)\]]")
 _SHORT_FORM_MAX_CHARS = 20
+_WORD = re.compile(r"[a-z]{2}")
+_QUOTES = frozenset("\"'“”‘’")
 _LONG_FORM_END_POS = {"DET", "ADP", "CCONJ", "PRON", "PART", "PUNCT", "AUX", "SCONJ"}
 _BRACKETS = frozenset("()[]{}")
 # words a long form does not start with even when they spell a letter: "by penicilloylated
@@ -325,42 +330,70 @@ def _plausible_long_form(short: str, span: Span) -> bool:
     return not any("".join(c for c in t.text if c.isalnum()).lower() == bare for t in span)
 
 
+def _definition(doc: Doc, short: str, end: int, floor: int, whole: bool = False) -> AcronymDef | None:
+    """The long form of `short` in the written words that end at token `end` and start no earlier
+    than `floor`; with `whole`, only if it takes all those words ("SAS (Surface Air System)")."""
+    while end > floor and doc[end - 1].text in _QUOTES:  # '"astigmatic intensity equation" (AIE)'
+        end -= 1
+    if end <= floor:
+        return None
+    n_letters = sum(c.isalpha() for c in short)
+    window_start = _words_back(doc, end, floor, min(n_letters + 5, n_letters * 2))
+    # a bracket or a comma ends the long form: "(GABA)-induced chloride current (ICl)"
+    window_start = max([window_start] + [k + 1 for k in range(window_start, end) if _is_break(doc[k])])
+    words = [t.text for t in doc[window_start:end]]
+    start = _long_form_start(short, words, lower_case=not any(c.isupper() for c in short))
+    if start is None:
+        return None
+    first = _whole_word_start(doc, window_start + start, floor)
+    long_span = doc[first:end]  # the words are the tokens, so indices agree
+    while len(long_span) > 1 and long_span[0].lower_ in _LEADING_STOP_WORDS:
+        long_span = long_span[1:]
+    if whole and any(t.lower_ not in _LEADING_STOP_WORDS for t in doc[floor : long_span.start]):
+        return None
+    if not long_span or long_span[-1].pos_ in _LONG_FORM_END_POS:
+        return None
+    if not _plausible_long_form(short, long_span):
+        return None
+    key, display = english_key(long_span)
+    if len(key.split()) < 2 and len(key) <= len(short):
+        return None
+    return AcronymDef(short, key, display, "en")
+
+
+def _token_at(doc: Doc, char: int) -> int | None:
+    span = doc.char_span(char, char + 1, alignment_mode="expand")
+    return None if span is None or span.start == 0 else span.start
+
+
 def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
-    """"long form (SF)" definitions in one document (also "[SF]" and "(SF, …")."""
-    found: list[AcronymDef] = []
+    """Acronym definitions in one document: "long form (SF)" (also "[SF]", "(SF, …" and
+    "(SF; …"), "(long form, SF)" and, for an upper-case acronym, "SF (long form)"."""
+    found: list[AcronymDef | None] = []
     text = doc.text
     for match in _DEFINITION.finditer(text):
         inner = match.group(1)
-        lower_case = not any(c.isupper() for c in inner)  # "amino acids (aa)": initials only
-        if not _plausible_short_form(inner, text):
+        i = _token_at(doc, match.start())
+        if i is None or not doc[i].text.startswith(("(", "[")) or not _plausible_short_form(inner, text):
             continue
-        bracket = doc.char_span(match.start(), match.start() + 1, alignment_mode="expand")
-        if bracket is None or bracket.start == 0 or not bracket[0].text.startswith(("(", "[")):
+        found.append(_definition(doc, singular_acronym(inner), i, doc[i - 1].sent.start))
+    for match in _INNER_DEFINITION.finditer(text):
+        inner = match.group(2)
+        if not _WORD.search(match.group(1)) or not _plausible_short_form(inner, text):
+            continue  # "(C-HC-4, C-HC-20)" lists codes
+        i, comma = _token_at(doc, match.start()), _token_at(doc, match.end(1))
+        if i is None or comma is None or doc[comma].text != ",":
             continue
-        i = bracket.start
-        short = singular_acronym(inner)
-        n_letters = sum(c.isalpha() for c in short)
-        sent_start = doc[i - 1].sent.start
-        window_start = _words_back(doc, i, sent_start, min(n_letters + 5, n_letters * 2))
-        # a bracket or a comma ends the long form: "(GABA)-induced chloride current (ICl)"
-        window_start = max([window_start] + [k + 1 for k in range(window_start, i) if _is_break(doc[k])])
-        words = [t.text for t in doc[window_start:i]]
-        start = _long_form_start(short, words, lower_case)
-        if start is None:
+        found.append(_definition(doc, singular_acronym(inner), comma, i + 1))
+    for match in _REVERSED_DEFINITION.finditer(text):
+        short = match.group(1)
+        if sum(c.isupper() for c in short) < 2 or not _is_acronym_token(short) or _is_acronym_token(match.group(2)):
             continue
-        first = _whole_word_start(doc, window_start + start, sent_start)
-        long_span = doc[first:i]  # the words are the tokens, so indices agree
-        while len(long_span) > 1 and long_span[0].lower_ in _LEADING_STOP_WORDS:
-            long_span = long_span[1:]
-        if not long_span or long_span[-1].pos_ in _LONG_FORM_END_POS:
+        i, close = _token_at(doc, match.start(2) - 1), _token_at(doc, match.end(2))
+        if i is None or close is None:
             continue
-        if not _plausible_long_form(short, long_span):
-            continue
-        key, display = english_key(long_span)
-        if len(key.split()) < 2 and len(key) <= len(short):
-            continue
-        found.append(AcronymDef(short, key, display, "en"))
-    return found
+        found.append(_definition(doc, singular_acronym(short), close, i + 1, whole=True))
+    return [d for d in found if d is not None]
 
 
 # ---------------------------------------------------------------- Chinese
