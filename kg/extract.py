@@ -300,11 +300,14 @@ def _long_form_start(short: str, words: list[str], lower_case: bool) -> int | No
 
 
 _DECIMAL = re.compile(r"\d+\.\d")
+# ions ("Ca2+", "Na+", "Cl-") and numbered compounds ("7b") are written in brackets too
+_NOT_ABBREVIATION = re.compile(r"[A-Z][a-z]\d*[+\-]|[A-Z][a-z]?\d+[+\-]|\d+[a-z]")
 
 
 def _plausible_short_form(inner: str, text: str) -> bool:
     """Rule out bracketed text that is no short form: measurements ("2 microM", "pH 7.5",
-    "EC 3.1.1.7"), bare symbols ("+/- SD") and list labels ("… artery (A), … stenosis (C)")."""
+    "EC 3.1.1.7"), bare symbols ("+/- SD"), ions, numbered compounds and list labels ("…
+    artery (A), … stenosis (C)")."""
     if not any(c.isalpha() for c in inner) or len(inner) > _SHORT_FORM_MAX_CHARS:
         return False
     if not any(c.isupper() for c in inner) and len(inner) < 2:
@@ -313,6 +316,8 @@ def _plausible_short_form(inner: str, text: str) -> bool:
     if any(_DECIMAL.match(w) for w in words) or not any(c.isalnum() for c in words[0]):
         return False
     if len(words) > 1 and words[0].isdigit():
+        return False
+    if _NOT_ABBREVIATION.fullmatch(inner):
         return False
     if len(inner) == 1 and inner.isalpha():
         neighbours = (chr(ord(inner) - 1), chr(ord(inner) + 1))
