@@ -170,6 +170,7 @@ def test_measurements_list_labels_and_clauses_are_not_definitions(english):
     assert defs(english, "Groups were thrombosis of the artery (A), occlusion of the brain artery (B) and carotis stenosis (C).") == set()
     assert defs(english, "Finger pressure was monitored continuously (Finapres).") == set()
     assert defs(english, "Exosomes carry the GM1 ganglioside (GM1) to the membrane.") == set()
+    assert defs(english, "We added calcium ions (Ca2+) and the bromophenylhydrazine (7b) to the broth.") == set()
 
 
 def test_lower_case_short_form_of_three_letters_inside_a_word(english):
