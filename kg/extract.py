@@ -249,7 +249,7 @@ _LEADING_STOP_WORDS = frozenset("the a an of by in on at to for from with and or
 
 
 def _is_break(token: Token) -> bool:
-    return bool(_BRACKETS.intersection(token.text)) or (token.pos_ == "PUNCT" and token.text not in "-/+'")
+    return bool(_BRACKETS.intersection(token.text)) or (token.pos_ == "PUNCT" and token.text not in "-/+")
 
 
 # Word parts a chemical or biological name starts with, beside numbers and single letters
@@ -267,7 +267,7 @@ def _whole_word_start(doc: Doc, start: int, floor: int) -> int:
     while start > floor and not doc[start - 1].whitespace_:
         prev = doc[start - 1]
         text = prev.text.lower()
-        joins = text in ("-", ",", "'") or (
+        joins = text in ("-", ",") or (
             not _is_break(prev) and "/" not in text
             and (any(c.isdigit() for c in text) or prev.like_num or len(text) <= 2 or text in _NAME_PREFIXES)
         )

@@ -187,3 +187,4 @@ def test_long_form_inside_the_bracket(english):
 def test_quoted_long_form(english):
     assert ("AIE", "astigmatic intensity equation") in defs(
         english, 'We derive an "astigmatic intensity equation" (AIE) for the phase.')
+    assert ("RLAIF", "rl from ai feedback") in defs(english, "We then use 'RL from AI Feedback' (RLAIF) to train it.")
