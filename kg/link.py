@@ -197,6 +197,9 @@ def link_corpus(
             key = acronym_long_key(d)
             aliases[key][d.short] += 0
             aliases[key][d.long_surface] += 0
+            if (ex.paper_id, key) not in occurrences:  # only written inside a longer phrase:
+                occurrences[(ex.paper_id, key)].append(f"{d.long_surface} ({d.short})")  # "… (DTE) algorithms"
+                langs[key].add(d.lang)
 
     for short in sorted(acronyms.known):  # a known acronym names its concept even when unused
         d = acronyms.surfaces[short]

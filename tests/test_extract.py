@@ -154,3 +154,62 @@ def test_square_brackets_and_trailing_comma(english):
 def test_lower_case_short_form_needs_initials(english):
     assert ("aa", "amino acid") in defs(english, "The protein has 120 amino acids (aa) in total.")
     assert defs(english, "The model was trained on the data (see below).") == set()
+
+
+def test_short_form_of_several_words_or_with_a_nested_bracket(english):
+    assert ("TNF alpha", "tumour necrosis factor alpha") in defs(
+        english, "Serum tumour necrosis factor alpha (TNF alpha) rose after surgery.")
+    assert ("FEV(1)", "forced expiratory volume in 1 second") in defs(
+        english, "Children with a low forced expiratory volume in 1 second (FEV(1)) were excluded.")
+    assert ("GC/MS", "gas chromatography with mass spectrometry") in defs(
+        english, "Extracts were analysed by gas chromatography with mass spectrometry (GC/MS) twice.")
+
+
+def test_long_form_starts_where_the_written_name_starts(english):
+    found = defs(english, "Cells were grown in 2,6-diaminopurine (DAP) for a week.")
+    assert {short for short, _ in found} == {"DAP"} and next(iter(found))[1].startswith("2,6")
+    assert ("ATRA", "all trans retinoic acid") in defs(english, "Cells respond to all-trans-retinoic acid (ATRA) quickly.")
+    # a prefix that changes the meaning is another concept
+    assert ("HIV", "human immunodeficiency virus") in defs(
+        english, "Sera were tested for anti-human immunodeficiency virus (HIV) antibodies.")
+
+
+def test_numbers_the_short_form_carries_and_leading_stop_words(english):
+    assert ("CCR7", "cc chemokine receptor 7") in defs(english, "Tumours express the CC chemokine receptor 7 (CCR7) strongly.")
+    assert ("BBSA", "bovine serum albumin") in defs(english, "Proliferation was induced by bovine serum albumin (BBSA) alone.")
+
+
+def test_window_counts_written_words_not_tokens(english):
+    assert ("PMA", "phorbol 12 myristate 13 acetate") in defs(
+        english, "Neutrophils were stimulated with phorbol 12-myristate 13-acetate (PMA) for an hour.")
+
+
+def test_brackets_end_the_long_form(english):
+    found = defs(english, "We recorded the (GABA)-induced chloride current (ICl) in slices.")
+    assert not any("gaba" in long for _, long in found)
+
+
+def test_measurements_list_labels_and_clauses_are_not_definitions(english):
+    assert defs(english, "Samples were kept in phosphate buffer (pH 7.4) and dosed at a low concentration (2 microM).") == set()
+    assert defs(english, "Mean partition coefficients (+/- SD) are shown.") == set()
+    assert defs(english, "Groups were thrombosis of the artery (A), occlusion of the brain artery (B) and carotis stenosis (C).") == set()
+    assert defs(english, "Finger pressure was monitored continuously (Finapres).") == set()
+    assert defs(english, "Exosomes carry the GM1 ganglioside (GM1) to the membrane.") == set()
+    assert defs(english, "We added calcium ions (Ca2+) and the bromophenylhydrazine (7b) to the broth.") == set()
+
+
+def test_lower_case_short_form_of_three_letters_inside_a_word(english):
+    assert ("cod", "cyclooctadiene") in defs(english, "The hydrogenation of cyclooctadiene (cod) is slow.")
+
+
+def test_long_form_inside_the_bracket(english):
+    assert ("PTLD", "posttransplant lymphoproliferative disorder") in defs(
+        english, "Lesions were seen in many organs (posttransplant lymphoproliferative disorder, PTLD) after surgery.")
+    assert ("SAS", "surface air system") in defs(english, "Air was sampled with the SAS (Surface Air System) sampler.")
+    assert defs(english, "Two cell lines (C-HC-4, C-HC-20) were used.") == set()
+
+
+def test_quoted_long_form(english):
+    assert ("AIE", "astigmatic intensity equation") in defs(
+        english, 'We derive an "astigmatic intensity equation" (AIE) for the phase.')
+    assert ("RLAIF", "rl from ai feedback") in defs(english, "We then use 'RL from AI Feedback' (RLAIF) to train it.")

@@ -87,3 +87,14 @@ def test_specific_modifier_is_mentioned_but_generic_one_is_not():
     corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
     assert ("a", "transformer") in corpus.occurrences  # a specific term used as a modifier
     assert ("a", "language") not in corpus.occurrences  # a common word is not
+
+
+def test_defining_paper_mentions_a_long_form_written_only_inside_a_longer_phrase():
+    # "distributed-training-and-execution (DTE) algorithms": the chunk is the longer phrase
+    dte = AcronymDef("DTE", "distributed training and execution", "distributed training and execution", "en")
+    a = Extraction("a", "en", [mention("dte algorithm", "DTE algorithms")], [dte])
+    corpus = link_corpus([paper("a")], [a], generic=GENERIC)
+    assert corpus.occurrences[("a", "distributed training and execution")] == ["distributed training and execution (DTE)"]
+    fl = AcronymDef("FL", "federated learning", "federated learning", "en")
+    b = Extraction("b", "en", [mention("federated learning")], [fl])
+    assert link_corpus([paper("b")], [b], generic=GENERIC).occurrences[("b", "federated learning")] == ["federated learning"]
