@@ -222,16 +222,70 @@ def test_build_missing_file(runner, tmp_path):
     assert not (tmp_path / "out" / "graph.graphml").exists()
 
 
-def test_build_invalid_jsonl(runner, tmp_path):
+def test_build_skips_bad_records_reports_them_and_exits_0(runner, tmp_path, fast_extractor):
     src = tmp_path / "broken.jsonl"
-    src.write_text('{"id": "a", "abstract": "Fine."}\n{"id": "b", "abstract": \n', encoding="utf-8")
-    assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out"), "broken.jsonl", "line 2")
+    src.write_text('{"id": "a", "abstract": "Graph neural networks learn molecular properties."}\n'
+                   '{"id": "b", "abstract": \n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(runner, "build", src, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    problems = [line for line in result.stderr.splitlines() if line.startswith("input problems:")]
+    assert len(problems) == 1 and "1 skipped" in problems[0] and "broken.jsonl: line 2" in problems[0]
+    assert "skipped.jsonl" in problems[0]
+    rows = [json.loads(line) for line in (out / "skipped.jsonl").read_text("utf-8").splitlines()]
+    assert rows == [{"file": str(src), "record": "line 2", "kind": "skipped",
+                     "reason": "invalid JSON (Expecting value)"}]
+    assert "Traceback" not in result.stderr
 
 
-def test_build_non_utf8(runner, tmp_path):
+def test_build_strict_exits_3_and_writes_nothing(runner, tmp_path, fast_extractor):
+    src = tmp_path / "broken.jsonl"
+    src.write_text('{"id": "a", "abstract": "Graph neural networks learn molecular properties."}\n{oops\n',
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(runner, "build", src, "-o", out, "--strict")
+    assert result.exit_code == 3, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: --strict:") and "broken.jsonl: line 2" in lines[0]
+    assert not (out / "graph.graphml").exists() and not (out / "skipped.jsonl").exists()
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text('{"id": "a", "abstract": "Graph neural networks learn molecular properties."}\n', encoding="utf-8")
+    assert run(runner, "build", clean, "-o", out, "--strict", "-q").exit_code == 0
+
+
+def test_build_json_summary(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "abstract": "Graph neural networks learn molecular properties."}\n'
+                   '{"id": "a", "abstract": "Federated learning keeps data on phones."}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(runner, "build", src, "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["papers"] == 1
+    assert [(p["record"], p["kind"]) for p in data["skipped"]] == [("paper a", "skipped")]
+    assert "already used" in data["skipped"][0]["reason"] and data["repaired"] == []
+    assert {Path(p).name for p in data["outputs"]} >= {"graph.graphml", "skipped.jsonl", "manifest.json"}
+    assert all(Path(p).is_file() for p in data["outputs"])
+
+
+def test_build_non_utf8_is_decoded_and_reported(runner, tmp_path, fast_extractor):
     src = tmp_path / "latin.csv"
-    src.write_bytes(b"id,abstract\na,caf\xe9 culture\n")
-    assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out", "-q"), "latin.csv")
+    src.write_bytes("id,abstract\na,The café culture of Vienna shapes graph neural network research.\n"
+                    .encode("latin-1"))
+    out = tmp_path / "out"
+    result = run(runner, "build", src, "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["papers"] == 1 and data["skipped"] == []
+    assert [p["kind"] for p in data["repaired"]] == ["repaired"] and "not UTF-8" in data["repaired"][0]["reason"]
+
+
+def test_build_with_nothing_usable_exits_1_naming_the_first_problem(runner, tmp_path):
+    src = tmp_path / "junk.jsonl"
+    src.write_text("{oops\n[1, 2]\n", encoding="utf-8")
+    line = assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out"), "junk.jsonl", "line 1",
+                                "no usable abstracts", "2 skipped")
+    assert not (tmp_path / "out" / "graph.graphml").exists()
 
 
 def test_build_unsupported_and_empty(runner, tmp_path):

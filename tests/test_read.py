@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kg.read import ReadError, derive_title, detect_language, input_files, read_papers
+from kg.read import ReadError, ReadReport, derive_title, detect_language, input_files, read_papers
 
 SEP = "translated by 谷歌翻译"
 
@@ -21,8 +21,18 @@ def write(path, text, encoding="utf-8"):
     return path
 
 
+def read_reported(*paths, columns=None):
+    """The papers and the report of everything skipped or repaired."""
+    from kg.read import Columns
+    report = ReadReport()
+    return list(read_papers([str(p) for p in paths], columns or Columns(), report)), report
+
+
 def read(*paths):
-    return list(read_papers([str(p) for p in paths]))
+    """The papers of clean input: nothing may be skipped."""
+    papers, report = read_reported(*paths)
+    assert not report.skipped, report.skipped
+    return papers
 
 
 # ------------------------------------------------------------------ seed format
@@ -43,7 +53,9 @@ def test_seed_format_language_is_detected_per_abstract(tmp_path):
 
 def test_seed_format_joins_wrapped_lines_and_skips_empty_blocks(tmp_path):
     text = f"\n\nFirst line of an abstract\n   continues here.\n{SEP}\n\n  \n{SEP}\n{SEP}\n{ZH_1}\n{SEP}\n"
-    papers = read(write(tmp_path / "s.txt", text))
+    papers, report = read_reported(write(tmp_path / "s.txt", text))
+    assert [(p.record, p.kind) for p in report.problems] == [("line 8", "skipped"), ("line 9", "skipped")]
+    assert all("empty abstract" in p.reason for p in report.problems)
     assert [p.id for p in papers] == ["s:1", "s:2"]
     assert papers[0].text == "First line of an abstract continues here."
     assert papers[1].text == ZH_1
@@ -178,7 +190,7 @@ def test_directory_reads_every_supported_file_sorted(tmp_path):
 def test_directory_order_is_sorted_not_creation_order(tmp_path):
     names = [f"{c}.txt" for c in "qwertyuiopasdfghjklzxcvbnm"]
     for name in names:  # created in keyboard order
-        write(tmp_path / name, f"{EN_2}\n{SEP}\n")
+        write(tmp_path / name, f"{EN_2} Case {name}.\n{SEP}\n")
     assert [p.name for p in input_files([tmp_path])] == sorted(names)
     assert [p.id for p in read(tmp_path)] == [f"{n[0]}:1" for n in sorted(names)]
 
@@ -192,14 +204,30 @@ def test_inputs_keep_command_line_order(tmp_path):
 # ------------------------------------------------------------------ errors
 
 
-def assert_read_error(paths, *fragments):
-    with pytest.raises(ReadError) as info:
-        read(*paths)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, message
-    assert "\n" not in message
-    return message
+def assert_read_error(paths, *fragments, columns=None):
+    """A record or file of `paths` is skipped, reported with every fragment in one line."""
+    _, report = read_reported(*paths, columns=columns)
+    messages = [str(p) for p in report.skipped]
+    matching = [m for m in messages if all(fragment in m for fragment in fragments)]
+    assert matching, messages
+    assert "\n" not in matching[0]
+    return matching[0]
+
+
+def test_without_a_report_the_first_skip_raises(tmp_path):
+    f = write(tmp_path / "bad.jsonl", json.dumps({"id": "a", "abstract": EN_2}) + "\n{not json\n")
+    with pytest.raises(ReadError, match="bad.jsonl: line 2: invalid JSON"):
+        list(read_papers([f]))
+
+
+def test_bad_records_are_skipped_and_the_good_ones_kept(tmp_path):
+    f = write(tmp_path / "mixed.jsonl", json.dumps({"id": "a", "abstract": EN_2}) + "\n{not json\n"
+              + json.dumps({"id": "b", "abstract": EN_1}) + "\n")
+    papers, report = read_reported(f)
+    assert [p.id for p in papers] == ["a", "b"]
+    assert [p.to_dict() for p in report.problems] == [
+        {"file": str(f), "record": "line 2", "kind": "skipped", "reason": "invalid JSON (Expecting property name "
+                                                                             "enclosed in double quotes)"}]
 
 
 def test_invalid_json_line_names_file_and_line(tmp_path):
@@ -223,14 +251,24 @@ def test_jsonl_missing_id(tmp_path):
     assert_read_error([f], "noid.jsonl", "line 1", "id")
 
 
-def test_csv_missing_abstract_column(tmp_path):
+def test_csv_missing_abstract_column_skips_the_file(tmp_path):
     f = write(tmp_path / "cols.csv", "id,title\nX1,Some title\n")
-    assert_read_error([f], "cols.csv", "line 2", "abstract")
+    assert_read_error([f], "cols.csv", "line 1", "header must have columns", "abstract")
 
 
-def test_csv_missing_id_column(tmp_path):
-    f = write(tmp_path / "noid.csv", f'title,abstract\nT,"{EN_2}"\n')
-    assert_read_error([f], "noid.csv", "line 1", "id")
+def test_csv_missing_id_column_numbers_the_rows(tmp_path):
+    f = write(tmp_path / "noid.csv", f'title,abstract\nT,"{EN_2}"\nU,"{EN_1}"\n')
+    papers, report = read_reported(f)
+    assert [p.id for p in papers] == ["noid:1", "noid:2"]
+    assert [(p.record, p.kind) for p in report.problems] == [("line 1", "repaired")]
+
+
+def test_csv_row_with_missing_cells_is_skipped(tmp_path):
+    f = write(tmp_path / "short.csv", f'id,title,abstract\nA,T,"{EN_2}"\nB,only a title\nC,,"{EN_1}"\n')
+    papers, report = read_reported(f)
+    assert [p.id for p in papers] == ["A", "C"]
+    assert [str(p) for p in report.skipped] == [f"{f}: line 3: no abstract (expected one of the columns "
+                                                "abstract, text, abstract_en)"]
 
 
 def test_csv_empty_id_value(tmp_path):
@@ -238,20 +276,23 @@ def test_csv_empty_id_value(tmp_path):
     assert_read_error([f], "blank.csv", "line 3", "id")
 
 
-def test_unsupported_suffix(tmp_path):
+def test_unsupported_suffix_named_on_the_command_line_is_an_error(tmp_path):
     f = write(tmp_path / "paper.pdf", "%PDF")
-    assert_read_error([f], "paper.pdf", "unsupported")
+    with pytest.raises(ReadError, match="paper.pdf: unsupported"):
+        read_reported(f)
 
 
-def test_missing_path(tmp_path):
-    assert_read_error([tmp_path / "nowhere.jsonl"], "nowhere.jsonl", "no such file")
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(ReadError, match="nowhere.jsonl: no such file"):
+        read_reported(tmp_path / "nowhere.jsonl")
 
 
 def test_duplicate_ids_across_files_name_both(tmp_path):
     a = write(tmp_path / "one.jsonl", json.dumps({"id": "dup", "abstract": EN_2}) + "\n")
     b = write(tmp_path / "two.csv", f'id,abstract\ndup,"{EN_1}"\n')
-    message = assert_read_error([a, b], "two.csv", "one.jsonl", "'dup'")
+    message = assert_read_error([a, b], "two.csv", "one.jsonl", "'dup'", "first kept")
     assert message.startswith(str(b))
+    assert [(p.id, p.text) for p in read_reported(a, b)[0]] == [("dup", EN_2)]
 
 
 def test_duplicate_ids_within_one_file(tmp_path):
@@ -264,23 +305,26 @@ def test_same_seed_file_twice_is_a_duplicate(tmp_path):
     assert_read_error([f, f], "s.txt", "'s:1'")
 
 
-@pytest.mark.parametrize("name, content", [
-    ("latin1.txt", b"caf\xe9 au lait is a drink.\n" + SEP.encode() + b"\n"),
-    ("latin1.jsonl", b'{"id": "a", "abstract": "caf\xe9 au lait"}\n'),
-    ("latin1.csv", b"id,abstract\na,caf\xe9 au lait\n"),
-    ("gbk.txt", "联邦学习是一种框架。\n".encode("gbk") + SEP.encode() + b"\n"),
+@pytest.mark.parametrize("name, content, expected", [
+    ("latin1.txt", "A café au lait is a drink in the morning.\n".encode("latin-1") + SEP.encode() + b"\n", "caf\ufffd"),
+    ("latin1.jsonl", '{"id": "a", "abstract": "The café au lait is a drink in France."}\n'.encode("latin-1"), "café"),
+    ("latin1.csv", "id,abstract\na,The café au lait is a drink in France.\n".encode("latin-1"), "café"),
+    ("gbk.txt", "联邦学习是一种框架。\n".encode("gbk") + SEP.encode("gbk") + b"\n", "联邦学习"),
 ])
-def test_non_utf8_file(tmp_path, name, content):
+def test_non_utf8_file_is_decoded_and_reported(tmp_path, name, content, expected):
     f = tmp_path / name
     f.write_bytes(content)
-    assert_read_error([f], name, "UTF-8")
+    papers, report = read_reported(f)
+    assert len(papers) == 1 and expected in papers[0].text
+    assert [p.kind for p in report.problems] == ["repaired"]
+    assert report.problems[0].reason.startswith("not UTF-8: ")
 
 
 def test_errors_are_value_errors_not_crashes(tmp_path):
     # callers catch ReadError; it must not be an OSError/UnicodeError leaking through
     f = write(tmp_path / "bad.jsonl", "{\n")
     with pytest.raises(ReadError) as info:
-        read(f)
+        list(read_papers([f]))
     assert isinstance(info.value, ValueError)
     assert not isinstance(info.value, (OSError, UnicodeError))
 
@@ -451,7 +495,7 @@ def test_column_mapping_for_csv_tsv_and_jsonl(tmp_path):
     cols = Columns(id="UT", title="TI", text="AB")
     tsv = write(tmp_path / "wos.tsv", f"UT\tTI\tAB\tabstract\nWOS:1\tMy title\t{EN_1}\tignored here\n")
     csv_ = write(tmp_path / "wos.csv", f'UT,TI,AB\nWOS:2,Other,"{EN_2}"\n')
-    jsonl = write(tmp_path / "wos.jsonl", json.dumps({"UT": "WOS:3", "TI": "Third", "AB": EN_2}) + "\n")
+    jsonl = write(tmp_path / "wos.jsonl", json.dumps({"UT": "WOS:3", "TI": "Third", "AB": ZH_1}) + "\n")
     papers = list(read_papers([tsv, csv_, jsonl], cols))
     assert [(p.id, p.title) for p in papers] == [("WOS:1", "My title"), ("WOS:2", "Other"), ("WOS:3", "Third")]
     assert papers[0].text == EN_1 and papers[0].meta == {"abstract": "ignored here"}
@@ -460,7 +504,8 @@ def test_column_mapping_for_csv_tsv_and_jsonl(tmp_path):
 def test_column_mapping_errors_name_the_columns(tmp_path):
     from kg.read import Columns
     f = write(tmp_path / "x.tsv", f"id\tabstract\nA\t{EN_2}\n")
-    with pytest.raises(ReadError, match="x.tsv: line 1: TSV header must have columns key"):
-        list(read_papers([f], Columns(id="key")))
-    with pytest.raises(ReadError, match=r"x.tsv: line 2: no abstract \(expected one of the columns summary\)"):
-        list(read_papers([f], Columns(text="summary")))
+    papers, report = read_reported(f, columns=Columns(id="key"))  # no id column: numbered rows
+    assert [p.id for p in papers] == ["x:1"]
+    assert [str(p) for p in report.repaired] == [f"{f}: line 1: no key column: ids are x:<row>"]
+    assert_read_error([f], "x.tsv: line 1: TSV header must have columns id, title, summary",
+                      columns=Columns(text="summary"))
