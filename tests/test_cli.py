@@ -338,3 +338,25 @@ def test_build_with_column_mapping_and_reference_inputs(runner, tmp_path, fast_e
     assert titles["nguyen_federated_2020"] == "Federated Learning with Differential Privacy at Scale"
     result = run(runner, "build", src, "-o", tmp_path / "out2", "--id-col", "nope")
     assert_clean_failure(result, "scopus.tsv", "line 1", "nope")
+
+
+def test_build_of_the_bad_input_battery_keeps_the_good_records(runner, tmp_path, fast_extractor):
+    bad = Path(__file__).parent / "data" / "bad"
+    out = tmp_path / "out"
+    result = run(runner, "build", bad, "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    rows = [json.loads(line) for line in (out / "skipped.jsonl").read_text("utf-8").splitlines()]
+    key = lambda r: (r["file"], r["record"], r["kind"], r["reason"])
+    assert sorted(map(key, rows)) == sorted(map(key, data["skipped"] + data["repaired"]))
+    files_with_problems = {Path(r["file"]).name for r in rows}
+    inputs = {p.name for p in bad.iterdir() if p.suffix != ".md"}
+    assert files_with_problems == inputs - {"utf8_bom.jsonl"}  # every bad file is named, the clean one not
+    assert all(r["kind"] in {"skipped", "repaired"} for r in rows)
+    problem_lines = [line for line in result.stderr.splitlines() if line.startswith("input problems:")]
+    assert len(problem_lines) == 1 and f"{len(data['skipped'])} skipped" in problem_lines[0]
+    g = nx.read_graphml(out / "graph.graphml")
+    ids = {d["paper_id"] for _, d in g.nodes(data=True) if d["kind"] == "paper"}
+    assert len(ids) == data["papers"]
+    assert {"d1", "d2", "zh"} <= ids and not ids & {"fr", "de", "es", "ru", "ja", "ko", "ar", "s2"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -509,3 +510,152 @@ def test_column_mapping_errors_name_the_columns(tmp_path):
     assert [str(p) for p in report.repaired] == [f"{f}: line 1: no key column: ids are x:<row>"]
     assert_read_error([f], "x.tsv: line 1: TSV header must have columns id, title, summary",
                       columns=Columns(text="summary"))
+
+
+# ------------------------------------------------------------------ the bad-input battery (tests/data/bad)
+
+BAD = INPUTS.parent / "bad"
+
+
+def problems_of(name):
+    papers, report = read_reported(BAD / name)
+    return [p.id for p in papers], [(p.kind, p.record, p.reason) for p in report.problems]
+
+
+def test_empty_file_is_skipped():
+    assert problems_of("empty.jsonl") == ([], [("skipped", "", "empty file")])
+
+
+def test_empty_abstracts_are_skipped_and_the_rest_kept():
+    ids, problems = problems_of("empty_abstracts.jsonl")
+    assert ids == ["e4"]
+    assert [(kind, record) for kind, record, _ in problems] == [("skipped", f"line {n}") for n in (1, 2, 3)]
+    assert all(reason.startswith("no abstract") for _, _, reason in problems)
+    ids, problems = problems_of("empty_abstracts.txt")
+    assert ids == ["empty_abstracts:1", "empty_abstracts:2"]
+    assert problems == [("skipped", "line 5", "empty abstract (separator with no text before it)")]
+
+
+def test_binary_file_is_skipped():
+    assert problems_of("binary.txt") == ([], [("skipped", "", "binary or undecodable file (no text encoding fits)")])
+
+
+@pytest.mark.parametrize("name, ids, encoding", [
+    ("gb18030.txt", ["gb18030:1", "gb18030:2"], "GB18030"),
+    ("gbk.csv", ["g1", "g2"], "GB18030"),  # GB18030 is a superset of GBK
+    ("utf16_bom.csv", ["u1", "u2"], "UTF-16"),
+    ("utf16_nobom.jsonl", ["n1", "n2"], "UTF-16-LE"),
+    ("utf16be_nobom.txt", ["utf16be_nobom:1"], "UTF-16-BE"),
+])
+def test_other_encodings_are_detected_decoded_and_reported(name, ids, encoding):
+    papers, report = read_reported(BAD / name)
+    assert [p.id for p in papers] == ids
+    assert [(p.kind, p.reason) for p in report.problems] == [("repaired", f"not UTF-8: decoded as {encoding}")]
+    chinese = [p for p in papers if p.lang == "zh"]
+    assert all(p.text.startswith(("联邦学习", "图神经网络")) for p in chinese)
+    assert all(p.text.isprintable() for p in papers)
+
+
+def test_utf8_with_bom_is_plain_utf8():
+    papers, report = read_reported(BAD / "utf8_bom.jsonl")
+    assert [p.id for p in papers] == ["b1"] and report.problems == []
+
+
+def test_malformed_and_truncated_jsonl_lines_are_skipped():
+    ids, problems = problems_of("malformed.jsonl")
+    assert ids == ["t1", "t2", "t4"]
+    assert [(kind, record) for kind, record, _ in problems] == [("skipped", "line 3"), ("skipped", "line 4"),
+                                                                 ("skipped", "line 6")]
+    assert problems[0][2].startswith("invalid JSON") and problems[1][2] == "expected a JSON object"
+    assert problems[2][2].startswith("invalid JSON (Unterminated string")  # the truncated last line
+
+
+def test_csv_rows_with_missing_cells_and_a_file_without_abstracts():
+    ids, problems = problems_of("missing_columns.csv")
+    assert ids == ["c1", "c5"]
+    assert [(record, reason.split(" (")[0]) for _, record, reason in problems] == [
+        ("line 3", "no abstract"), ("line 4", "no abstract"), ("line 5", "no id")]
+    ids, problems = problems_of("no_abstract_column.csv")
+    assert ids == [] and [(k, r) for k, r, _ in problems] == [("skipped", "line 1")]
+
+
+def test_duplicate_ids_keep_the_first():
+    papers, report = read_reported(BAD / "duplicate_ids.jsonl")
+    assert [(p.id, p.text.split()[0]) for p in papers] == [("d1", "Graph"), ("d2", "Large")]
+    assert [(p.record, "already used" in p.reason) for p in report.skipped] == [("paper d1", True)] * 2
+
+
+def test_same_abstract_under_another_id_is_skipped():
+    ids, problems = problems_of("same_abstract.jsonl")
+    assert ids == ["s1", "s3"]  # s2 differs only in case and spacing
+    assert problems == [("skipped", "paper s2", "same abstract as paper 's1' (first kept)")]
+
+
+def test_languages_other_than_english_and_chinese_are_skipped():
+    ids, problems = problems_of("other_languages.jsonl")
+    assert ids == ["en", "zh"]
+    skipped = {record.removeprefix("paper "): reason for _, record, reason in problems}
+    assert set(skipped) == {"fr", "de", "es", "ru", "ja", "ko", "ar", "symbols"}
+    assert "'fr'" in skipped["fr"] and "'de'" in skipped["de"] and "'es'" in skipped["es"]
+    assert "Cyrillic" in skipped["ru"] and "Japanese" in skipped["ja"] and "Korean" in skipped["ko"]
+
+
+def test_english_with_few_function_words_and_formulas_is_english():
+    from kg.read import unsupported_language
+    assert unsupported_language("Transformers predict protein structure from sequence alone. "
+                                "Attention maps recover contacts between residues.") is None
+    assert unsupported_language("We prove $a_n = n k + b$ for $n > k$ where $a$, $b$, $c$, $d$, $e$ are "
+                                "integers and $i$ is a unit, so $o = p$.") is None
+    assert unsupported_language("本文提出 GNN (graph neural network) 模型，用于 molecular property prediction。") is None
+
+
+@pytest.mark.parametrize("name", ["xxe.atom", "billion_laughs.xml"])
+def test_xml_with_entities_is_refused_not_expanded(name):
+    ids, problems = problems_of(name)
+    assert ids == []
+    assert problems == [("skipped", "", "refused XML with DTD or entities (EntitiesForbidden)")]
+
+
+def test_100000_word_abstract_is_cut_to_the_cap(tmp_path):
+    from kg.read import MAX_ABSTRACT_CHARS
+    words = " ".join(f"graph{n % 977} network" for n in range(50_000))  # 100,000 words
+    f = write(tmp_path / "huge.jsonl", json.dumps({"id": "big", "abstract": "Graph neural networks. " + words}) + "\n")
+    papers, report = read_reported(f)
+    [paper] = papers
+    assert len(paper.text) <= MAX_ABSTRACT_CHARS and paper.text.startswith("Graph neural networks. graph0")
+    assert not paper.text.endswith(("graph", "netw"))  # cut at a word boundary
+    [problem] = report.problems
+    assert (problem.kind, problem.record) == ("repaired", "paper big")
+    assert f"cut to {MAX_ABSTRACT_CHARS}" in problem.reason
+    big_csv = write(tmp_path / "huge.csv", f'id,abstract\nbig,"{words}"\n')  # beyond csv's field limit
+    assert [len(p.text) <= MAX_ABSTRACT_CHARS for p in read_reported(big_csv)[0]] == [True]
+
+
+def test_directory_with_unreadable_file_and_folder(tmp_path):
+    import os
+    import tempfile
+    root = Path(tempfile.mkdtemp(dir=tmp_path.anchor + "tmp"))  # under /tmp: pytest's tmp is root-only
+    try:
+        root.chmod(0o755)
+        write(root / "good.jsonl", json.dumps({"id": "g", "abstract": EN_1}) + "\n").chmod(0o644)
+        write(root / "secret.jsonl", json.dumps({"id": "s", "abstract": EN_2}) + "\n").chmod(0o000)
+        (root / "closed").mkdir()
+        write(root / "closed" / "inner.jsonl", json.dumps({"id": "i", "abstract": ZH_1}) + "\n")
+        (root / "closed").chmod(0o000)
+        read_reported(root / "good.jsonl")  # load the lazily imported modules first
+        as_root = os.geteuid() == 0
+        if as_root:  # root reads anything: drop to nobody for the read
+            os.seteuid(65534)
+        try:
+            papers, report = read_reported(root)
+        finally:
+            if as_root:
+                os.seteuid(0)
+        assert [p.id for p in papers] == ["g"]
+        assert sorted((Path(p.file).name, p.kind, p.reason) for p in report.problems) == [
+            ("closed", "skipped", "cannot list directory (Permission denied)"),
+            ("secret.jsonl", "skipped", "cannot read (Permission denied)")]
+    finally:
+        (root / "closed").chmod(0o755)
+        import shutil
+        shutil.rmtree(root)
