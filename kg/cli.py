@@ -14,6 +14,7 @@ Exit codes (every failure is one line on stderr naming the file and record, neve
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import nullcontext
 import sys
 import time
@@ -56,6 +57,9 @@ class Format(str, Enum):
     csv = "csv"
     neo4j = "neo4j"
 
+
+# bibtexparser logs each unparsable entry as multi-line text; kg reports it in one line instead
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 EXIT_STRICT = 3
 EXIT_BUSY = 4

@@ -659,3 +659,112 @@ def test_directory_with_unreadable_file_and_folder(tmp_path):
         (root / "closed").chmod(0o755)
         import shutil
         shutil.rmtree(root)
+
+
+# ------------------------------------------------------------------ fuzz: any bytes give papers or reported problems
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.read import READERS, Problem
+
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                       HealthCheck.too_slow])
+# mixed scripts, control characters, surrogates, private use, RTL marks: every category
+any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=300)
+huge_token = st.builds(lambda ch, n: ch * n, st.characters(codec="utf-8"), st.integers(500, 30_000))
+words = st.one_of(any_text, huge_token, st.sampled_from([
+    EN_1, ZH_1, SEP, "Federated learning (FL)", "联邦学习（FL）", "\x00", "\ufeff", "\r\n", '"', ",", "\t", "}", "{",
+    "@article{", "TY  - ", "ER  - ", "<entry>", "&amp;", "&x;", "]]>", "\\", "'", "\u202e", "𝔊𝔑𝔑", "é"]))
+texts = st.lists(words, max_size=8).map("".join)
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), texts),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.one_of(texts, st.sampled_from(["id", "abstract"])), inner, max_size=4)),
+    max_leaves=12)
+FIELDS = ["id", "title", "abstract", "text", "abstract_inverted_index", "categories", "update_date", "versions",
+          "authors_parsed", "authors", "doi", "keywords", "authorships", "primary_location", "results"]
+records = st.dictionaries(st.sampled_from(FIELDS), st.one_of(texts, json_values), max_size=6)
+
+
+def _jsonl(lines):
+    return "".join(line + "\n" for line in lines)
+
+
+def structured(suffix):
+    """Text shaped like the format (so the fuzz reaches past the parser) or not at all."""
+    if suffix == ".jsonl":
+        line = st.one_of(records.map(lambda r: json.dumps(r, ensure_ascii=False)), texts)
+        return st.lists(line, max_size=5).map(_jsonl)
+    if suffix == ".json":
+        return st.one_of(records.map(json.dumps), st.lists(records, max_size=3).map(json.dumps),
+                         st.lists(records, max_size=3).map(lambda r: json.dumps({"results": r})), texts)
+    if suffix in (".csv", ".tsv"):
+        sep = "," if suffix == ".csv" else "\t"
+        row = st.lists(texts, min_size=0, max_size=4).map(sep.join)
+        header = st.lists(st.sampled_from(FIELDS[:4] + ["year", ""]), max_size=4).map(sep.join)
+        return st.builds(lambda h, rows: _jsonl([h, *rows]), header, st.lists(row, max_size=4))
+    if suffix == ".txt":
+        return st.lists(texts, max_size=5).map(lambda parts: f"\n{SEP}\n".join(parts))
+    if suffix == ".bib":
+        entry = st.builds(lambda k, t, a: f"@article{{{k}, title={{{t}}}, abstract={{{a}}}}}\n", texts, texts, texts)
+        return st.lists(st.one_of(entry, texts), max_size=4).map("".join)
+    if suffix == ".ris":
+        record = st.builds(lambda t, a, i: f"TY  - JOUR\nTI  - {t}\nAB  - {a}\nID  - {i}\nER  - \n", texts, texts, texts)
+        return st.lists(st.one_of(record, texts), max_size=4).map("".join)
+    entry = st.builds(lambda i, s: f"<entry><id>{i}</id><summary>{s}</summary></entry>", texts, texts)
+    return st.lists(st.one_of(entry, texts), max_size=3).map(
+        lambda parts: '<feed xmlns="http://www.w3.org/2005/Atom">' + "".join(parts) + "</feed>")
+
+
+def encoded(text_strategy):
+    encodings = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "gb18030", "latin-1"])
+    return st.one_of(st.builds(lambda t, e: t.encode(e, errors="ignore"), text_strategy, encodings),
+                     st.binary(max_size=2000))
+
+
+def assert_papers_or_problems(path):
+    papers, report = read_reported_no_assert(path)
+    for paper in papers:
+        assert paper.id and paper.text and paper.lang in ("en", "zh")
+        for value in (paper.id, paper.title, paper.text, *paper.meta.values()):
+            assert value.isprintable() or not any(ch < " " for ch in value), repr(value)
+            value.encode("utf-8")  # no lone surrogates
+    for problem in report.problems:
+        assert isinstance(problem, Problem) and problem.kind in ("skipped", "repaired")
+        assert "\n" not in str(problem) and problem.file == str(path)
+
+
+def read_reported_no_assert(path):
+    report = ReadReport()
+    return list(read_papers([path], report=report)), report
+
+
+@pytest.mark.parametrize("suffix", sorted(READERS))
+def test_fuzz_readers_never_raise(suffix, tmp_path):
+    path = tmp_path / f"fuzz{suffix}"
+
+    @FUZZ
+    @given(data=encoded(structured(suffix)))
+    def run(data):
+        path.write_bytes(data)
+        assert_papers_or_problems(path)
+
+    run()
+
+
+def test_runs_of_one_character_are_cut(tmp_path):
+    from kg.read import MAX_RUN
+    f = write(tmp_path / "runs.jsonl", json.dumps({"id": "r", "abstract": "Graph " + "(" * 20_000 + " networks ====="}) + "\n")
+    papers, report = read_reported(f)
+    assert papers[0].text == "Graph " + "(" * MAX_RUN + " networks ====="
+    assert [(p.kind, p.record) for p in report.problems] == [("repaired", "paper r")]
+
+
+def test_han_text_with_characters_chinese_does_not_use_is_skipped(tmp_path):
+    rare = "".join(chr(c) for c in range(0x3400, 0x3400 + 200))  # CJK extension A: no Chinese text uses these
+    f = write(tmp_path / "rare.jsonl", json.dumps({"id": "x", "abstract": rare}, ensure_ascii=False) + "\n"
+              + json.dumps({"id": "y", "abstract": ZH_1 + "㐀"}, ensure_ascii=False) + "\n")
+    papers, report = read_reported(f)
+    assert [p.id for p in papers] == ["y"]  # one rare character in real Chinese is fine
+    assert [p.record for p in report.skipped] == ["paper x"] and "not Chinese text" in report.skipped[0].reason
