@@ -360,3 +360,16 @@ def test_build_of_the_bad_input_battery_keeps_the_good_records(runner, tmp_path,
     ids = {d["paper_id"] for _, d in g.nodes(data=True) if d["kind"] == "paper"}
     assert len(ids) == data["papers"]
     assert {"d1", "d2", "en", "b1"} <= ids and not ids & {"fr", "de", "es", "ru", "ja", "ko", "ar", "s2"}
+
+
+def test_builds_are_byte_identical_and_ids_ignore_input_order(runner, tmp_path, fast_extractor):
+    bad = Path(__file__).parent / "data" / "bad"
+    inputs = [bad / "missing_columns.csv", bad / "gb18030.txt", bad / "utf8_bom.jsonl"]  # no abstract in two
+    outs = [tmp_path / "one", tmp_path / "two", tmp_path / "reversed"]
+    for out, order in zip(outs, (inputs, inputs, inputs[::-1])):
+        assert run(runner, "build", *order, "-o", out, "-q").exit_code == 0
+    one, two = ({p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")} for out in outs[:2])
+    assert one == two and len(one) == 14
+    ids = [{d["paper_id"] for _, d in nx.read_graphml(out / "graph.graphml").nodes(data=True) if d["kind"] == "paper"}
+           for out in outs]
+    assert ids[0] == ids[2] == {"c1", "c5", "gb18030:1", "gb18030:2", "b1"}

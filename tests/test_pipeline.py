@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import networkx as nx
@@ -258,3 +259,28 @@ def test_bad_thesaurus_is_a_read_error(tmp_path):
     bad.write_text("a\tb\tc\n", encoding="utf-8")
     with pytest.raises(ReadError, match="th.txt: line 1"):
         pipeline.read_thesaurus(bad)
+
+
+def test_paper_ids_never_build_paths(tmp_path, extractor):
+    """Ids are data: `../../etc/x` or `/abs` must not place a file outside the output directory."""
+    from kg.export import FORMATS, export
+
+    hostile = ["../../etc/x", "/abs/olute", "..", "a/../../b", "C:\\\\win\\\\x", "nul", ".kg.lock", "graph.graphml"]
+    src = tmp_path / "in" / "hostile.jsonl"
+    src.parent.mkdir()
+    src.write_text("".join(json.dumps({"id": pid, "abstract": f"Graph neural networks study case {n} of molecules."})
+                           + "\n" for n, pid in enumerate(hostile)), encoding="utf-8")
+    work = tmp_path / "work" / "deep"
+    out = work / "out"
+    graph = pipeline.build([src], extractor=extractor)
+    assert [p.id for p in graph.corpus.papers] == hostile
+    graph.save(out)
+    for fmt in FORMATS:
+        export(pipeline.load(out), fmt, out / f"export.{fmt}")
+    everything = {p.relative_to(tmp_path) for p in tmp_path.rglob("*")}
+    outside = {p for p in everything if not str(p).startswith("work/deep/out")}
+    assert outside == {Path("in"), Path("in/hostile.jsonl"), Path("work"), Path("work/deep")}
+    assert all(p.parent == Path("work/deep/out") for p in everything - outside - {Path("work/deep/out")})
+    assert not Path("/abs/olute").exists()
+    ids = {d["paper_id"] for _, d in pipeline.load(out).nodes(data=True) if d["kind"] == "paper"}
+    assert ids == set(hostile)
