@@ -373,3 +373,16 @@ def test_builds_are_byte_identical_and_ids_ignore_input_order(runner, tmp_path, 
     ids = [{d["paper_id"] for _, d in nx.read_graphml(out / "graph.graphml").nodes(data=True) if d["kind"] == "paper"}
            for out in outs]
     assert ids[0] == ids[2] == {"c1", "c5", "gb18030:1", "gb18030:2", "b1"}
+
+
+def test_unparsable_bibtex_entry_is_one_reported_line_not_library_logs(runner, tmp_path, fast_extractor):
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{good, title={T}, abstract={Graph neural networks learn on molecules.}}\n"
+                   "@article{broken, title = {unclosed\n@article{later, abstract={Federated learning on phones.}}\n",
+                   encoding="utf-8")
+    result = run(runner, "build", bib, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[0].startswith("input problems: 1 skipped") and "refs.bib: line 2: cannot parse entry" in lines[0]
+    assert lines[1].startswith("built")  # the build line (rich wraps it); no bibtexparser log text
+    assert "aborted" not in result.stderr and "Parsing of" not in result.stderr
