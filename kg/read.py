@@ -36,6 +36,7 @@ import csv
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
@@ -233,13 +234,16 @@ _FOREIGN = ("fr", "de", "es", "it", "pt", "nl", "sv", "da", "nb", "fi", "pl", "c
 
 
 @lru_cache(maxsize=1)
-def _common_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+def _common_words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
     """English's 100 commonest words, and for other Latin-script languages their 100 commonest
-    that are not among English's 500 commonest ("de", "und", "que", …), from wordfreq."""
+    that are not among English's 500 commonest ("de", "und", "que", …) as word → languages."""
     from wordfreq import top_n_list
 
     english = frozenset(top_n_list("en", 500))
-    foreign = {lang: frozenset(top_n_list(lang, 100)) - english for lang in _FOREIGN}
+    foreign: dict[str, tuple[str, ...]] = {}
+    for lang in _FOREIGN:
+        for word in set(top_n_list(lang, 100)) - english:
+            foreign[word] = (*foreign.get(word, ()), lang)
     return frozenset(top_n_list("en", 100)), foreign
 
 
@@ -259,8 +263,9 @@ def unsupported_language(text: str) -> str | None:
     its words are among that language's commonest (and not English's) than among English's
     commonest, and they make at least a tenth of it: technical English has few function
     words, but even fewer French, German or Spanish ones."""
-    counts = {name: len(pattern.findall(text)) for name, pattern in _OTHER_SCRIPTS.items()}
-    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
+    plain = text.isascii()  # most English abstracts: no other script to count
+    counts = {name: 0 if plain else len(pattern.findall(text)) for name, pattern in _OTHER_SCRIPTS.items()}
+    cjk, latin = 0 if plain else len(_CJK.findall(text)), len(_LATIN.findall(text))
     if cjk + latin + sum(counts.values()) == 0:
         return "no words (no letters of any script)"
     if counts["Japanese"] and counts["Japanese"] >= 0.1 * (cjk + counts["Japanese"]):
@@ -276,7 +281,8 @@ def unsupported_language(text: str) -> str | None:
     words = re.findall(r"[^\W\d_]{2,}", text.lower())  # not the single letters of formulas
     english, foreign = _common_words()
     english_hits = sum(w in english for w in words)
-    hits, lang = max((sum(w in common for w in words), lang) for lang, common in foreign.items())
+    hits_by_lang = Counter(lang for w in words for lang in foreign.get(w, ()))
+    hits, lang = max(((n, lang) for lang, n in hits_by_lang.items()), default=(0, ""))
     if hits >= max(3, 0.1 * len(words)) and hits > english_hits:
         return f"language not supported (looks like '{lang}'); kg reads English and Chinese"
     return None
