@@ -146,8 +146,7 @@ _texts = st.lists(st.one_of(_fragments, _huge, st.text(st.characters(codec="utf-
                   min_size=1, max_size=30).map(" ".join)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))  # big inputs on purpose
 @given(texts=st.lists(_texts, min_size=1, max_size=3))
 def test_fuzz_extractors_never_raise(extractor, texts, tmp_path):
     """Random text through the reader (which cleans, caps and skips what is no language) and
