@@ -1,11 +1,20 @@
 """`kg` command line: a thin typer layer over `kg.pipeline` and `kg.query`.
 
-Exit codes: 0 success; 1 bad input or nothing usable; 2 usage error (typer's own).
+Exit codes (every failure is one line on stderr naming the file and record, never a traceback):
+
+- 0: success. `kg build` exits 0 even when it skipped or repaired records: it says so in one
+  line on stderr and lists each in `DIR/skipped.jsonl`.
+- 1: nothing usable (no abstract could be read), a named input missing or of an unsupported
+  type, a bad option value, an unknown paper or concept, an unreadable workspace.
+- 2: wrong usage (typer's own: unknown option, missing argument).
+- 3: `kg build --strict` and some record was skipped; nothing is written.
+- 4: another `kg build` holds the output directory's lock; nothing is written.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import nullcontext
 import sys
 import time
@@ -18,9 +27,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kg import pipeline, query
+from kg import pipeline, query, workspace
 from kg.export import FORMATS, export as export_graph
-from kg.read import Columns, ReadError
+from kg.read import Columns, ReadError, ReadReport
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Concept knowledge graphs from research abstracts (English and Chinese).")
@@ -49,9 +58,22 @@ class Format(str, Enum):
     neo4j = "neo4j"
 
 
-def _fail(message: str) -> None:
+# bibtexparser logs each unparsable entry as multi-line text; kg reports it in one line instead
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+EXIT_STRICT = 3
+EXIT_BUSY = 4
+
+
+def _fail(message: str, code: int = 1) -> None:
     err.print(f"[red]error:[/red] {rich.markup.escape(message)}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
+
+
+def _report_line(report: ReadReport, where: str) -> None:
+    if report.problems:
+        err.print(f"[yellow]input problems:[/yellow] {rich.markup.escape(report.summary_line())}; {where}",
+                  highlight=False, markup=True, soft_wrap=True)
 
 
 def _print_json(data: object) -> None:
@@ -76,6 +98,9 @@ def build(
     max_nodes: Annotated[int, typer.Option(help="Most concepts drawn in the concept map.")] = 150,
     min_papers: Annotated[int, typer.Option(help="Concepts in fewer papers are not drawn.")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    strict: Annotated[bool, typer.Option(help="Write nothing and exit 3 if any record is skipped.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the build summary (counts, skipped and "
+                                                         "repaired records, outputs) as one JSON document.")] = False,
     id_col: Annotated[str, typer.Option(help="CSV/TSV/JSONL column holding the paper id.")] = "id",
     title_col: Annotated[str, typer.Option(help="CSV/TSV/JSONL column holding the title.")] = "title",
     text_col: Annotated[str | None, typer.Option(help="CSV/TSV/JSONL column holding the abstract "
@@ -86,13 +111,26 @@ def build(
                                     max_nodes=max_nodes, min_papers=min_papers,
                                     columns=Columns(id=id_col, title=title_col, text=text_col))
     start = time.perf_counter()
+    report = ReadReport()
     try:
-        with err.status("reading and extracting concepts…", spinner="dots") if not quiet else nullcontext():
-            graph = pipeline.build(inputs, options)
-            graph.save(output, options)
+        with workspace.locked(output), \
+                err.status("reading and extracting concepts…", spinner="dots") if not (quiet or as_json) else nullcontext():
+            graph = pipeline.build(inputs, options, report=report)
+            if strict and report.skipped:
+                _fail(f"--strict: {report.summary_line()}; nothing written", EXIT_STRICT)
+            written = pipeline.write_outputs(graph, output, options)
+    except workspace.WorkspaceBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
     except (ReadError, pipeline.BuildError) as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.filename or output}: cannot write ({exc.strerror})")
+    if as_json:
+        _print_json({**pipeline.summary(graph), "skipped": [p.to_dict() for p in report.skipped],
+                     "repaired": [p.to_dict() for p in report.repaired], "outputs": [str(p) for p in written]})
     if not quiet:
+        _report_line(report, f"see {output / pipeline.SKIPPED_FILE}")
+    if not quiet and not as_json:
         info = pipeline.summary(graph)
         err.print(
             f"[green]built[/green] {rich.markup.escape(str(output))}: {info['papers']} papers, {info['concepts']} concepts, "
@@ -229,12 +267,15 @@ def concepts(
     from kg.keyphrases import rank_concepts
     from kg.read import read_papers
 
+    report = ReadReport()
     try:
-        papers = list(read_papers(inputs))
+        papers = list(read_papers(inputs, report=report))
     except ReadError as exc:
         return _fail(str(exc))
     if not papers:
-        return _fail(f"{', '.join(map(str, inputs))}: no abstracts found")
+        skipped = f" ({report.summary_line()})" if report.problems else ""
+        return _fail(f"{', '.join(map(str, inputs))}: no usable abstracts found{skipped}")
+    _report_line(report, "they are left out")
     ranked = rank_concepts(papers, top_n=n)
     if as_json:
         return _print_json([{"paper_id": p.id, "title": p.title, "lang": p.lang, "concepts": [asdict(c) for c in row]}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg import query
+from kg import query, workspace
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
 from kg.export import write_csv, write_gexf, write_graphml, write_json
@@ -28,9 +28,10 @@ from kg.extract import Extractor, generic_words, plain_english_key, stop_modifie
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
 from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus, nested_parts
 from kg.model import Corpus, Extraction, Paper
-from kg.read import Columns, ReadError, read_papers
+from kg.read import Columns, ReadError, ReadReport, read_papers
 
 GRAPH_FILE = "graph.graphml"
+SKIPPED_FILE = "skipped.jsonl"
 
 
 class BuildError(RuntimeError):
@@ -74,6 +75,7 @@ class KnowledgeGraph:
     concepts: nx.Graph
     papers: nx.Graph
     rankings: list[Ranking] = field(default_factory=list)
+    report: ReadReport = field(default_factory=ReadReport)  # what reading skipped or repaired
 
     def top(self, by: str = "pagerank", n: int = 10) -> list[dict]:
         return query.top(self.bipartite, by, n)
@@ -88,15 +90,20 @@ class KnowledgeGraph:
         return query.paper(self.bipartite, paper_id)
 
     def save(self, out_dir: str | Path, options: BuildOptions = BuildOptions()) -> list[Path]:
-        return write_outputs(self, Path(out_dir), options)
+        """Write every output into `out_dir`, holding its lock (`workspace.WorkspaceBusy` if taken)."""
+        with workspace.locked(out_dir) as out:
+            return write_outputs(self, out, options)
 
 
 def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
-                   extractor: Extractor | None = None) -> Corpus:
+                   extractor: Extractor | None = None, report: ReadReport | None = None) -> Corpus:
+    """Read (problems go to `report`; without one the first skip raises) and extract."""
     inputs = [str(i) for i in inputs]
-    papers = list(read_papers(inputs, options.columns))
+    report = report if report is not None else ReadReport(fail_fast=True)
+    papers = list(read_papers(inputs, options.columns, report))
     if not papers:
-        raise BuildError(f"{', '.join(inputs)}: no abstracts found")
+        skipped = f" ({report.summary_line()})" if report.problems else ""
+        raise BuildError(f"{', '.join(inputs)}: no usable abstracts found{skipped}")
     extractor = extractor or Extractor.create(zh_user_words=None if options.glossary else [])
     return link_papers(papers, extractor.extract(papers), options)
 
@@ -172,8 +179,13 @@ def graph_corpus(corpus: Corpus) -> KnowledgeGraph:
 
 
 def build(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
-          extractor: Extractor | None = None) -> KnowledgeGraph:
-    return graph_corpus(extract_corpus(inputs, options, extractor))
+          extractor: Extractor | None = None, report: ReadReport | None = None) -> KnowledgeGraph:
+    """The graph of every usable paper; what was skipped or repaired is in `graph.report`
+    (and in `skipped.jsonl` when saved)."""
+    report = report if report is not None else ReadReport()
+    graph = graph_corpus(extract_corpus(inputs, options, extractor, report))
+    graph.report = report
+    return graph
 
 
 def _rankings_csv(rows: list[Ranking]) -> str:
@@ -187,10 +199,18 @@ def _rankings_csv(rows: list[Ranking]) -> str:
 
 
 def write_outputs(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions = BuildOptions()) -> list[Path]:
-    """Every output of a build; each file is replaced atomically."""
+    """Every output of a build, all published together (`workspace.publish`): a build killed
+    while writing leaves the previous outputs as they were. The caller holds the lock."""
+    return workspace.publish(out_dir, lambda staging: _write_files(graph, staging, options))
+
+
+def skipped_jsonl(report: ReadReport) -> str:
+    return "".join(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True) + "\n" for p in report.problems)
+
+
+def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions) -> list[Path]:
     from kg.render import ViewLimits, render_concept_map, render_paper_concept_map, render_paper_similarity_map
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / GRAPH_FILE, out_dir / "graph.gexf", out_dir / "graph.json",
                out_dir / "concepts.graphml", out_dir / "papers.graphml", out_dir / "rankings.csv",
                out_dir / "summary.json"]
@@ -209,7 +229,8 @@ def write_outputs(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions = 
     for name, render in views.items():
         render(out_dir / name)
         written.append(out_dir / name)
-    return written
+    write_text(out_dir / SKIPPED_FILE, skipped_jsonl(graph.report))
+    return [*written, out_dir / SKIPPED_FILE]
 
 
 def summary(graph: KnowledgeGraph) -> dict:

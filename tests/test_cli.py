@@ -222,16 +222,70 @@ def test_build_missing_file(runner, tmp_path):
     assert not (tmp_path / "out" / "graph.graphml").exists()
 
 
-def test_build_invalid_jsonl(runner, tmp_path):
+def test_build_skips_bad_records_reports_them_and_exits_0(runner, tmp_path, fast_extractor):
     src = tmp_path / "broken.jsonl"
-    src.write_text('{"id": "a", "abstract": "Fine."}\n{"id": "b", "abstract": \n', encoding="utf-8")
-    assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out"), "broken.jsonl", "line 2")
+    src.write_text('{"id": "a", "abstract": "Graph neural networks learn molecular properties."}\n'
+                   '{"id": "b", "abstract": \n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(runner, "build", src, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    problems = [line for line in result.stderr.splitlines() if line.startswith("input problems:")]
+    assert len(problems) == 1 and "1 skipped" in problems[0] and "broken.jsonl: line 2" in problems[0]
+    assert "skipped.jsonl" in problems[0]
+    rows = [json.loads(line) for line in (out / "skipped.jsonl").read_text("utf-8").splitlines()]
+    assert rows == [{"file": str(src), "record": "line 2", "kind": "skipped",
+                     "reason": "invalid JSON (Expecting value)"}]
+    assert "Traceback" not in result.stderr
 
 
-def test_build_non_utf8(runner, tmp_path):
+def test_build_strict_exits_3_and_writes_nothing(runner, tmp_path, fast_extractor):
+    src = tmp_path / "broken.jsonl"
+    src.write_text('{"id": "a", "abstract": "Graph neural networks learn molecular properties."}\n{oops\n',
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(runner, "build", src, "-o", out, "--strict")
+    assert result.exit_code == 3, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: --strict:") and "broken.jsonl: line 2" in lines[0]
+    assert not (out / "graph.graphml").exists() and not (out / "skipped.jsonl").exists()
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text('{"id": "a", "abstract": "Graph neural networks learn molecular properties."}\n', encoding="utf-8")
+    assert run(runner, "build", clean, "-o", out, "--strict", "-q").exit_code == 0
+
+
+def test_build_json_summary(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "abstract": "Graph neural networks learn molecular properties."}\n'
+                   '{"id": "a", "abstract": "Federated learning keeps data on phones."}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(runner, "build", src, "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["papers"] == 1
+    assert [(p["record"], p["kind"]) for p in data["skipped"]] == [("paper a", "skipped")]
+    assert "already used" in data["skipped"][0]["reason"] and data["repaired"] == []
+    assert {Path(p).name for p in data["outputs"]} >= {"graph.graphml", "skipped.jsonl", "manifest.json"}
+    assert all(Path(p).is_file() for p in data["outputs"])
+
+
+def test_build_non_utf8_is_decoded_and_reported(runner, tmp_path, fast_extractor):
     src = tmp_path / "latin.csv"
-    src.write_bytes(b"id,abstract\na,caf\xe9 culture\n")
-    assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out", "-q"), "latin.csv")
+    src.write_bytes("id,abstract\na,The café culture of Vienna shapes graph neural network research.\n"
+                    .encode("latin-1"))
+    out = tmp_path / "out"
+    result = run(runner, "build", src, "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["papers"] == 1 and data["skipped"] == []
+    assert [p["kind"] for p in data["repaired"]] == ["repaired"] and "not UTF-8" in data["repaired"][0]["reason"]
+
+
+def test_build_with_nothing_usable_exits_1_naming_the_first_problem(runner, tmp_path):
+    src = tmp_path / "junk.jsonl"
+    src.write_text("{oops\n[1, 2]\n", encoding="utf-8")
+    line = assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out"), "junk.jsonl", "line 1",
+                                "no usable abstracts", "2 skipped")
+    assert not (tmp_path / "out" / "graph.graphml").exists()
 
 
 def test_build_unsupported_and_empty(runner, tmp_path):
@@ -284,3 +338,51 @@ def test_build_with_column_mapping_and_reference_inputs(runner, tmp_path, fast_e
     assert titles["nguyen_federated_2020"] == "Federated Learning with Differential Privacy at Scale"
     result = run(runner, "build", src, "-o", tmp_path / "out2", "--id-col", "nope")
     assert_clean_failure(result, "scopus.tsv", "line 1", "nope")
+
+
+def test_build_of_the_bad_input_battery_keeps_the_good_records(runner, tmp_path, fast_extractor):
+    bad = Path(__file__).parent / "data" / "bad"
+    out = tmp_path / "out"
+    result = run(runner, "build", bad, "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    rows = [json.loads(line) for line in (out / "skipped.jsonl").read_text("utf-8").splitlines()]
+    key = lambda r: (r["file"], r["record"], r["kind"], r["reason"])
+    assert sorted(map(key, rows)) == sorted(map(key, data["skipped"] + data["repaired"]))
+    files_with_problems = {Path(r["file"]).name for r in rows}
+    inputs = {p.name for p in bad.iterdir() if p.suffix != ".md"}
+    assert files_with_problems == inputs - {"utf8_bom.jsonl"}  # every bad file is named, the clean one not
+    assert all(r["kind"] in {"skipped", "repaired"} for r in rows)
+    problem_lines = [line for line in result.stderr.splitlines() if line.startswith("input problems:")]
+    assert len(problem_lines) == 1 and f"{len(data['skipped'])} skipped" in problem_lines[0]
+    g = nx.read_graphml(out / "graph.graphml")
+    ids = {d["paper_id"] for _, d in g.nodes(data=True) if d["kind"] == "paper"}
+    assert len(ids) == data["papers"]
+    assert {"d1", "d2", "en", "b1"} <= ids and not ids & {"fr", "de", "es", "ru", "ja", "ko", "ar", "s2"}
+
+
+def test_builds_are_byte_identical_and_ids_ignore_input_order(runner, tmp_path, fast_extractor):
+    bad = Path(__file__).parent / "data" / "bad"
+    inputs = [bad / "missing_columns.csv", bad / "gb18030.txt", bad / "utf8_bom.jsonl"]  # no abstract in two
+    outs = [tmp_path / "one", tmp_path / "two", tmp_path / "reversed"]
+    for out, order in zip(outs, (inputs, inputs, inputs[::-1])):
+        assert run(runner, "build", *order, "-o", out, "-q").exit_code == 0
+    one, two = ({p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")} for out in outs[:2])
+    assert one == two and len(one) == 14
+    ids = [{d["paper_id"] for _, d in nx.read_graphml(out / "graph.graphml").nodes(data=True) if d["kind"] == "paper"}
+           for out in outs]
+    assert ids[0] == ids[2] == {"c1", "c5", "gb18030:1", "gb18030:2", "b1"}
+
+
+def test_unparsable_bibtex_entry_is_one_reported_line_not_library_logs(runner, tmp_path, fast_extractor):
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{good, title={T}, abstract={Graph neural networks learn on molecules.}}\n"
+                   "@article{broken, title = {unclosed\n@article{later, abstract={Federated learning on phones.}}\n",
+                   encoding="utf-8")
+    result = run(runner, "build", bib, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[0].startswith("input problems: 1 skipped") and "refs.bib: line 2: cannot parse entry" in lines[0]
+    assert lines[1].startswith("built")  # the build line (rich wraps it); no bibtexparser log text
+    assert "aborted" not in result.stderr and "Parsing of" not in result.stderr

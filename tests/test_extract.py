@@ -213,3 +213,40 @@ def test_quoted_long_form(english):
     assert ("AIE", "astigmatic intensity equation") in defs(
         english, 'We derive an "astigmatic intensity equation" (AIE) for the phase.')
     assert ("RLAIF", "rl from ai feedback") in defs(english, "We then use 'RL from AI Feedback' (RLAIF) to train it.")
+
+
+# ------------------------------------------------------------------ fuzz: random text never crashes extraction
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+_fragments = st.sampled_from([
+    "Graph neural networks (GNNs)", "联邦学习（FL）", "图神经网络", "(", ")", "（", "）", "-", "—", ".", "。", " ",
+    "\u00a0", "\u200b", "\u202e", "\x07", "\x1b[31m", "e.g.", "GPT-3.5", "α-β", "𝔊𝔑𝔑", "😀", "의", "の", "ру",
+    "[SEP]", "<script>", "&amp;", "\\", "http://x.org/a?b=c", "1e-9", "%", "#"])
+_huge = st.builds(lambda ch, n: ch * n, st.sampled_from("a中-(.é1"), st.integers(200, 20_000))
+_texts = st.lists(st.one_of(_fragments, _huge, st.text(st.characters(codec="utf-8"), max_size=60)),
+                  min_size=1, max_size=30).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))  # big inputs on purpose
+@given(texts=st.lists(_texts, min_size=1, max_size=3))
+def test_fuzz_extractors_never_raise(extractor, texts, tmp_path):
+    """Random text through the reader (which cleans, caps and skips what is no language) and
+    both extractors: papers with their mentions come out, nothing raises."""
+    import json
+
+    from kg.read import ReadReport, read_papers
+
+    path = tmp_path / "fuzz.jsonl"
+    path.write_text("".join(json.dumps({"id": f"f:{n}", "abstract": t}) + "\n" for n, t in enumerate(texts)),
+                    encoding="utf-8")
+    papers = list(read_papers([path], report=ReadReport()))
+    extractions = list(extractor.extract(papers))
+    assert [e.paper_id for e in extractions] == [p.id for p in papers]
+    for paper, extraction in zip(papers, extractions):
+        assert extraction.lang == paper.lang
+        for mention in extraction.mentions:
+            assert mention.key.strip() and mention.key == " ".join(mention.key.split())
+            assert mention.surface

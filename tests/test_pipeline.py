@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import networkx as nx
@@ -18,7 +19,8 @@ GENERIC = {"model", "method", "approach", "task", "work", "result", "paper", "pr
            "data", "performance", "framework"}
 SAVED_FILES = {"graph.graphml", "graph.gexf", "graph.json", "graph.nodes.csv", "graph.edges.csv",
                "concepts.graphml", "papers.graphml", "rankings.csv", "concept_map.html",
-               "paper_concept_map.html", "paper_similarity_map.html", "summary.json"}
+               "paper_concept_map.html", "paper_similarity_map.html", "summary.json", "skipped.jsonl",
+               "manifest.json"}
 NS = "{http://graphml.graphdrawing.org/xmlns}"
 
 
@@ -131,9 +133,13 @@ def test_load_without_a_graph_is_a_build_error(tmp_path):
 
 
 def test_save_writes_every_output(seed_out):
-    assert {p.name for p in seed_out.iterdir()} == SAVED_FILES
-    for name in SAVED_FILES:
+    assert {p.name for p in seed_out.iterdir() if not p.name.startswith(".")} == SAVED_FILES
+    assert {p.name for p in seed_out.iterdir() if p.name.startswith(".")} == {".kg.lock"}  # no staging left
+    for name in SAVED_FILES - {"skipped.jsonl"}:
         assert (seed_out / name).stat().st_size > 0, name
+    assert (seed_out / "skipped.jsonl").read_text("utf-8") == ""  # the seeds are clean
+    from kg import workspace
+    assert workspace.verify(seed_out) == []
 
 
 def test_projections_and_exports_are_readable(seed_out, seed_graph):
@@ -184,7 +190,7 @@ def test_building_twice_gives_byte_identical_files(seed_out, extractor, seeds_di
     again = pipeline.build([seeds_dir], extractor=extractor)
     written = again.save(tmp_path)
     assert {p.name for p in written} == SAVED_FILES
-    assert {p.name for p in tmp_path.iterdir()} == SAVED_FILES
+    assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")} == SAVED_FILES
     for name in sorted(SAVED_FILES):
         assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
 
@@ -210,14 +216,23 @@ def test_build_small_bilingual_jsonl(tmp_path, extractor):
 def test_empty_input_is_a_build_error(tmp_path, extractor):
     f = tmp_path / "empty.txt"
     f.write_text("\n\n", encoding="utf-8")
-    with pytest.raises(pipeline.BuildError, match="no abstracts"):
+    with pytest.raises(pipeline.BuildError, match="no usable abstracts"):
         pipeline.build([f], extractor=extractor)
 
 
-def test_read_errors_surface_from_build(tmp_path, extractor):
+def test_read_problems_are_kept_in_the_graph_and_saved(tmp_path, extractor):
     f = tmp_path / "broken.jsonl"
+    f.write_text(json.dumps({"id": "ok", "abstract": "Graph neural networks learn molecules."}) + "\n{oops\n",
+                 encoding="utf-8")
+    graph = pipeline.build([f], extractor=extractor)
+    assert [p.id for p in graph.corpus.papers] == ["ok"]
+    assert [str(p) for p in graph.report.skipped] == [f"{f}: line 2: invalid JSON (Expecting property name "
+                                                      "enclosed in double quotes)"]
+    graph.save(tmp_path / "out")
+    saved = [json.loads(line) for line in (tmp_path / "out" / "skipped.jsonl").read_text("utf-8").splitlines()]
+    assert saved == [p.to_dict() for p in graph.report.problems]
     f.write_text("{oops\n", encoding="utf-8")
-    with pytest.raises(ReadError, match="broken.jsonl: line 1"):
+    with pytest.raises(pipeline.BuildError, match="broken.jsonl: line 1"):
         pipeline.build([f], extractor=extractor)
 
 
@@ -244,3 +259,28 @@ def test_bad_thesaurus_is_a_read_error(tmp_path):
     bad.write_text("a\tb\tc\n", encoding="utf-8")
     with pytest.raises(ReadError, match="th.txt: line 1"):
         pipeline.read_thesaurus(bad)
+
+
+def test_paper_ids_never_build_paths(tmp_path, extractor):
+    """Ids are data: `../../etc/x` or `/abs` must not place a file outside the output directory."""
+    from kg.export import FORMATS, export
+
+    hostile = ["../../etc/x", "/abs/olute", "..", "a/../../b", "C:\\\\win\\\\x", "nul", ".kg.lock", "graph.graphml"]
+    src = tmp_path / "in" / "hostile.jsonl"
+    src.parent.mkdir()
+    src.write_text("".join(json.dumps({"id": pid, "abstract": f"Graph neural networks study case {n} of molecules."})
+                           + "\n" for n, pid in enumerate(hostile)), encoding="utf-8")
+    work = tmp_path / "work" / "deep"
+    out = work / "out"
+    graph = pipeline.build([src], extractor=extractor)
+    assert [p.id for p in graph.corpus.papers] == hostile
+    graph.save(out)
+    for fmt in FORMATS:
+        export(pipeline.load(out), fmt, out / f"export.{fmt}")
+    everything = {p.relative_to(tmp_path) for p in tmp_path.rglob("*")}
+    outside = {p for p in everything if not str(p).startswith("work/deep/out")}
+    assert outside == {Path("in"), Path("in/hostile.jsonl"), Path("work"), Path("work/deep")}
+    assert all(p.parent == Path("work/deep/out") for p in everything - outside - {Path("work/deep/out")})
+    assert not Path("/abs/olute").exists()
+    ids = {d["paper_id"] for _, d in pipeline.load(out).nodes(data=True) if d["kind"] == "paper"}
+    assert ids == set(hostile)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from kg.read import ReadError, derive_title, detect_language, input_files, read_papers
+from kg.read import ReadError, ReadReport, derive_title, detect_language, input_files, read_papers
 
 SEP = "translated by 谷歌翻译"
 
@@ -21,8 +22,18 @@ def write(path, text, encoding="utf-8"):
     return path
 
 
+def read_reported(*paths, columns=None):
+    """The papers and the report of everything skipped or repaired."""
+    from kg.read import Columns
+    report = ReadReport()
+    return list(read_papers([str(p) for p in paths], columns or Columns(), report)), report
+
+
 def read(*paths):
-    return list(read_papers([str(p) for p in paths]))
+    """The papers of clean input: nothing may be skipped."""
+    papers, report = read_reported(*paths)
+    assert not report.skipped, report.skipped
+    return papers
 
 
 # ------------------------------------------------------------------ seed format
@@ -43,7 +54,9 @@ def test_seed_format_language_is_detected_per_abstract(tmp_path):
 
 def test_seed_format_joins_wrapped_lines_and_skips_empty_blocks(tmp_path):
     text = f"\n\nFirst line of an abstract\n   continues here.\n{SEP}\n\n  \n{SEP}\n{SEP}\n{ZH_1}\n{SEP}\n"
-    papers = read(write(tmp_path / "s.txt", text))
+    papers, report = read_reported(write(tmp_path / "s.txt", text))
+    assert [(p.record, p.kind) for p in report.problems] == [("line 8", "skipped"), ("line 9", "skipped")]
+    assert all("empty abstract" in p.reason for p in report.problems)
     assert [p.id for p in papers] == ["s:1", "s:2"]
     assert papers[0].text == "First line of an abstract continues here."
     assert papers[1].text == ZH_1
@@ -178,7 +191,7 @@ def test_directory_reads_every_supported_file_sorted(tmp_path):
 def test_directory_order_is_sorted_not_creation_order(tmp_path):
     names = [f"{c}.txt" for c in "qwertyuiopasdfghjklzxcvbnm"]
     for name in names:  # created in keyboard order
-        write(tmp_path / name, f"{EN_2}\n{SEP}\n")
+        write(tmp_path / name, f"{EN_2} Case {name}.\n{SEP}\n")
     assert [p.name for p in input_files([tmp_path])] == sorted(names)
     assert [p.id for p in read(tmp_path)] == [f"{n[0]}:1" for n in sorted(names)]
 
@@ -192,14 +205,30 @@ def test_inputs_keep_command_line_order(tmp_path):
 # ------------------------------------------------------------------ errors
 
 
-def assert_read_error(paths, *fragments):
-    with pytest.raises(ReadError) as info:
-        read(*paths)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, message
-    assert "\n" not in message
-    return message
+def assert_read_error(paths, *fragments, columns=None):
+    """A record or file of `paths` is skipped, reported with every fragment in one line."""
+    _, report = read_reported(*paths, columns=columns)
+    messages = [str(p) for p in report.skipped]
+    matching = [m for m in messages if all(fragment in m for fragment in fragments)]
+    assert matching, messages
+    assert "\n" not in matching[0]
+    return matching[0]
+
+
+def test_without_a_report_the_first_skip_raises(tmp_path):
+    f = write(tmp_path / "bad.jsonl", json.dumps({"id": "a", "abstract": EN_2}) + "\n{not json\n")
+    with pytest.raises(ReadError, match="bad.jsonl: line 2: invalid JSON"):
+        list(read_papers([f]))
+
+
+def test_bad_records_are_skipped_and_the_good_ones_kept(tmp_path):
+    f = write(tmp_path / "mixed.jsonl", json.dumps({"id": "a", "abstract": EN_2}) + "\n{not json\n"
+              + json.dumps({"id": "b", "abstract": EN_1}) + "\n")
+    papers, report = read_reported(f)
+    assert [p.id for p in papers] == ["a", "b"]
+    assert [p.to_dict() for p in report.problems] == [
+        {"file": str(f), "record": "line 2", "kind": "skipped", "reason": "invalid JSON (Expecting property name "
+                                                                             "enclosed in double quotes)"}]
 
 
 def test_invalid_json_line_names_file_and_line(tmp_path):
@@ -223,14 +252,24 @@ def test_jsonl_missing_id(tmp_path):
     assert_read_error([f], "noid.jsonl", "line 1", "id")
 
 
-def test_csv_missing_abstract_column(tmp_path):
+def test_csv_missing_abstract_column_skips_the_file(tmp_path):
     f = write(tmp_path / "cols.csv", "id,title\nX1,Some title\n")
-    assert_read_error([f], "cols.csv", "line 2", "abstract")
+    assert_read_error([f], "cols.csv", "line 1", "header must have columns", "abstract")
 
 
-def test_csv_missing_id_column(tmp_path):
-    f = write(tmp_path / "noid.csv", f'title,abstract\nT,"{EN_2}"\n')
-    assert_read_error([f], "noid.csv", "line 1", "id")
+def test_csv_missing_id_column_numbers_the_rows(tmp_path):
+    f = write(tmp_path / "noid.csv", f'title,abstract\nT,"{EN_2}"\nU,"{EN_1}"\n')
+    papers, report = read_reported(f)
+    assert [p.id for p in papers] == ["noid:1", "noid:2"]
+    assert [(p.record, p.kind) for p in report.problems] == [("line 1", "repaired")]
+
+
+def test_csv_row_with_missing_cells_is_skipped(tmp_path):
+    f = write(tmp_path / "short.csv", f'id,title,abstract\nA,T,"{EN_2}"\nB,only a title\nC,,"{EN_1}"\n')
+    papers, report = read_reported(f)
+    assert [p.id for p in papers] == ["A", "C"]
+    assert [str(p) for p in report.skipped] == [f"{f}: line 3: no abstract (expected one of the columns "
+                                                "abstract, text, abstract_en)"]
 
 
 def test_csv_empty_id_value(tmp_path):
@@ -238,20 +277,23 @@ def test_csv_empty_id_value(tmp_path):
     assert_read_error([f], "blank.csv", "line 3", "id")
 
 
-def test_unsupported_suffix(tmp_path):
+def test_unsupported_suffix_named_on_the_command_line_is_an_error(tmp_path):
     f = write(tmp_path / "paper.pdf", "%PDF")
-    assert_read_error([f], "paper.pdf", "unsupported")
+    with pytest.raises(ReadError, match="paper.pdf: unsupported"):
+        read_reported(f)
 
 
-def test_missing_path(tmp_path):
-    assert_read_error([tmp_path / "nowhere.jsonl"], "nowhere.jsonl", "no such file")
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(ReadError, match="nowhere.jsonl: no such file"):
+        read_reported(tmp_path / "nowhere.jsonl")
 
 
 def test_duplicate_ids_across_files_name_both(tmp_path):
     a = write(tmp_path / "one.jsonl", json.dumps({"id": "dup", "abstract": EN_2}) + "\n")
     b = write(tmp_path / "two.csv", f'id,abstract\ndup,"{EN_1}"\n')
-    message = assert_read_error([a, b], "two.csv", "one.jsonl", "'dup'")
+    message = assert_read_error([a, b], "two.csv", "one.jsonl", "'dup'", "first kept")
     assert message.startswith(str(b))
+    assert [(p.id, p.text) for p in read_reported(a, b)[0]] == [("dup", EN_2)]
 
 
 def test_duplicate_ids_within_one_file(tmp_path):
@@ -264,23 +306,26 @@ def test_same_seed_file_twice_is_a_duplicate(tmp_path):
     assert_read_error([f, f], "s.txt", "'s:1'")
 
 
-@pytest.mark.parametrize("name, content", [
-    ("latin1.txt", b"caf\xe9 au lait is a drink.\n" + SEP.encode() + b"\n"),
-    ("latin1.jsonl", b'{"id": "a", "abstract": "caf\xe9 au lait"}\n'),
-    ("latin1.csv", b"id,abstract\na,caf\xe9 au lait\n"),
-    ("gbk.txt", "联邦学习是一种框架。\n".encode("gbk") + SEP.encode() + b"\n"),
+@pytest.mark.parametrize("name, content, expected", [
+    ("latin1.txt", "A café au lait is a drink in the morning.\n".encode("latin-1") + SEP.encode() + b"\n", "caf\ufffd"),
+    ("latin1.jsonl", '{"id": "a", "abstract": "The café au lait is a drink in France."}\n'.encode("latin-1"), "café"),
+    ("latin1.csv", "id,abstract\na,The café au lait is a drink in France.\n".encode("latin-1"), "café"),
+    ("gbk.txt", "联邦学习是一种框架。\n".encode("gbk") + SEP.encode("gbk") + b"\n", "联邦学习"),
 ])
-def test_non_utf8_file(tmp_path, name, content):
+def test_non_utf8_file_is_decoded_and_reported(tmp_path, name, content, expected):
     f = tmp_path / name
     f.write_bytes(content)
-    assert_read_error([f], name, "UTF-8")
+    papers, report = read_reported(f)
+    assert len(papers) == 1 and expected in papers[0].text
+    assert [p.kind for p in report.problems] == ["repaired"]
+    assert report.problems[0].reason.startswith("not UTF-8: ")
 
 
 def test_errors_are_value_errors_not_crashes(tmp_path):
     # callers catch ReadError; it must not be an OSError/UnicodeError leaking through
     f = write(tmp_path / "bad.jsonl", "{\n")
     with pytest.raises(ReadError) as info:
-        read(f)
+        list(read_papers([f]))
     assert isinstance(info.value, ValueError)
     assert not isinstance(info.value, (OSError, UnicodeError))
 
@@ -451,7 +496,7 @@ def test_column_mapping_for_csv_tsv_and_jsonl(tmp_path):
     cols = Columns(id="UT", title="TI", text="AB")
     tsv = write(tmp_path / "wos.tsv", f"UT\tTI\tAB\tabstract\nWOS:1\tMy title\t{EN_1}\tignored here\n")
     csv_ = write(tmp_path / "wos.csv", f'UT,TI,AB\nWOS:2,Other,"{EN_2}"\n')
-    jsonl = write(tmp_path / "wos.jsonl", json.dumps({"UT": "WOS:3", "TI": "Third", "AB": EN_2}) + "\n")
+    jsonl = write(tmp_path / "wos.jsonl", json.dumps({"UT": "WOS:3", "TI": "Third", "AB": ZH_1}) + "\n")
     papers = list(read_papers([tsv, csv_, jsonl], cols))
     assert [(p.id, p.title) for p in papers] == [("WOS:1", "My title"), ("WOS:2", "Other"), ("WOS:3", "Third")]
     assert papers[0].text == EN_1 and papers[0].meta == {"abstract": "ignored here"}
@@ -460,7 +505,266 @@ def test_column_mapping_for_csv_tsv_and_jsonl(tmp_path):
 def test_column_mapping_errors_name_the_columns(tmp_path):
     from kg.read import Columns
     f = write(tmp_path / "x.tsv", f"id\tabstract\nA\t{EN_2}\n")
-    with pytest.raises(ReadError, match="x.tsv: line 1: TSV header must have columns key"):
-        list(read_papers([f], Columns(id="key")))
-    with pytest.raises(ReadError, match=r"x.tsv: line 2: no abstract \(expected one of the columns summary\)"):
-        list(read_papers([f], Columns(text="summary")))
+    papers, report = read_reported(f, columns=Columns(id="key"))  # no id column: numbered rows
+    assert [p.id for p in papers] == ["x:1"]
+    assert [str(p) for p in report.repaired] == [f"{f}: line 1: no key column: ids are x:<row>"]
+    assert_read_error([f], "x.tsv: line 1: TSV header must have columns id, title, summary",
+                      columns=Columns(text="summary"))
+
+
+# ------------------------------------------------------------------ the bad-input battery (tests/data/bad)
+
+BAD = INPUTS.parent / "bad"
+
+
+def problems_of(name):
+    papers, report = read_reported(BAD / name)
+    return [p.id for p in papers], [(p.kind, p.record, p.reason) for p in report.problems]
+
+
+def test_empty_file_is_skipped():
+    assert problems_of("empty.jsonl") == ([], [("skipped", "", "empty file")])
+
+
+def test_empty_abstracts_are_skipped_and_the_rest_kept():
+    ids, problems = problems_of("empty_abstracts.jsonl")
+    assert ids == ["e4"]
+    assert [(kind, record) for kind, record, _ in problems] == [("skipped", f"line {n}") for n in (1, 2, 3)]
+    assert all(reason.startswith("no abstract") for _, _, reason in problems)
+    ids, problems = problems_of("empty_abstracts.txt")
+    assert ids == ["empty_abstracts:1", "empty_abstracts:2"]
+    assert problems == [("skipped", "line 5", "empty abstract (separator with no text before it)")]
+
+
+def test_binary_file_is_skipped():
+    assert problems_of("binary.txt") == ([], [("skipped", "", "binary or undecodable file (no text encoding fits)")])
+
+
+@pytest.mark.parametrize("name, ids, encoding", [
+    ("gb18030.txt", ["gb18030:1", "gb18030:2"], "GB18030"),
+    ("gbk.csv", ["g1", "g2"], "GB18030"),  # GB18030 is a superset of GBK
+    ("utf16_bom.csv", ["u1", "u2"], "UTF-16"),
+    ("utf16_nobom.jsonl", ["n1", "n2"], "UTF-16-LE"),
+    ("utf16be_nobom.txt", ["utf16be_nobom:1"], "UTF-16-BE"),
+])
+def test_other_encodings_are_detected_decoded_and_reported(name, ids, encoding):
+    papers, report = read_reported(BAD / name)
+    assert [p.id for p in papers] == ids
+    assert [(p.kind, p.reason) for p in report.problems] == [("repaired", f"not UTF-8: decoded as {encoding}")]
+    chinese = [p for p in papers if p.lang == "zh"]
+    assert all(p.text.startswith(("联邦学习", "图神经网络")) for p in chinese)
+    assert all(p.text.isprintable() for p in papers)
+
+
+def test_utf8_with_bom_is_plain_utf8():
+    papers, report = read_reported(BAD / "utf8_bom.jsonl")
+    assert [p.id for p in papers] == ["b1"] and report.problems == []
+
+
+def test_malformed_and_truncated_jsonl_lines_are_skipped():
+    ids, problems = problems_of("malformed.jsonl")
+    assert ids == ["t1", "t2", "t4"]
+    assert [(kind, record) for kind, record, _ in problems] == [("skipped", "line 3"), ("skipped", "line 4"),
+                                                                 ("skipped", "line 6")]
+    assert problems[0][2].startswith("invalid JSON") and problems[1][2] == "expected a JSON object"
+    assert problems[2][2].startswith("invalid JSON (Unterminated string")  # the truncated last line
+
+
+def test_csv_rows_with_missing_cells_and_a_file_without_abstracts():
+    ids, problems = problems_of("missing_columns.csv")
+    assert ids == ["c1", "c5"]
+    assert [(record, reason.split(" (")[0]) for _, record, reason in problems] == [
+        ("line 3", "no abstract"), ("line 4", "no abstract"), ("line 5", "no id")]
+    ids, problems = problems_of("no_abstract_column.csv")
+    assert ids == [] and [(k, r) for k, r, _ in problems] == [("skipped", "line 1")]
+
+
+def test_duplicate_ids_keep_the_first():
+    papers, report = read_reported(BAD / "duplicate_ids.jsonl")
+    assert [(p.id, p.text.split()[0]) for p in papers] == [("d1", "Graph"), ("d2", "Large")]
+    assert [(p.record, "already used" in p.reason) for p in report.skipped] == [("paper d1", True)] * 2
+
+
+def test_same_abstract_under_another_id_is_skipped():
+    ids, problems = problems_of("same_abstract.jsonl")
+    assert ids == ["s1", "s3"]  # s2 differs only in case and spacing
+    assert problems == [("skipped", "paper s2", "same abstract as paper 's1' (first kept)")]
+
+
+def test_languages_other_than_english_and_chinese_are_skipped():
+    ids, problems = problems_of("other_languages.jsonl")
+    assert ids == ["en", "zh"]
+    skipped = {record.removeprefix("paper "): reason for _, record, reason in problems}
+    assert set(skipped) == {"fr", "de", "es", "ru", "ja", "ko", "ar", "symbols"}
+    assert "'fr'" in skipped["fr"] and "'de'" in skipped["de"] and "'es'" in skipped["es"]
+    assert "Cyrillic" in skipped["ru"] and "Japanese" in skipped["ja"] and "Korean" in skipped["ko"]
+
+
+def test_english_with_few_function_words_and_formulas_is_english():
+    from kg.read import unsupported_language
+    assert unsupported_language("Transformers predict protein structure from sequence alone. "
+                                "Attention maps recover contacts between residues.") is None
+    assert unsupported_language("We prove $a_n = n k + b$ for $n > k$ where $a$, $b$, $c$, $d$, $e$ are "
+                                "integers and $i$ is a unit, so $o = p$.") is None
+    assert unsupported_language("本文提出 GNN (graph neural network) 模型，用于 molecular property prediction。") is None
+
+
+@pytest.mark.parametrize("name", ["xxe.atom", "billion_laughs.xml"])
+def test_xml_with_entities_is_refused_not_expanded(name):
+    ids, problems = problems_of(name)
+    assert ids == []
+    assert problems == [("skipped", "", "refused XML with DTD or entities (EntitiesForbidden)")]
+
+
+def test_100000_word_abstract_is_cut_to_the_cap(tmp_path):
+    from kg.read import MAX_ABSTRACT_CHARS
+    words = " ".join(f"graph{n % 977} network" for n in range(50_000))  # 100,000 words
+    f = write(tmp_path / "huge.jsonl", json.dumps({"id": "big", "abstract": "Graph neural networks. " + words}) + "\n")
+    papers, report = read_reported(f)
+    [paper] = papers
+    assert len(paper.text) <= MAX_ABSTRACT_CHARS and paper.text.startswith("Graph neural networks. graph0")
+    assert not paper.text.endswith(("graph", "netw"))  # cut at a word boundary
+    [problem] = report.problems
+    assert (problem.kind, problem.record) == ("repaired", "paper big")
+    assert f"cut to {MAX_ABSTRACT_CHARS}" in problem.reason
+    big_csv = write(tmp_path / "huge.csv", f'id,abstract\nbig,"{words}"\n')  # beyond csv's field limit
+    assert [len(p.text) <= MAX_ABSTRACT_CHARS for p in read_reported(big_csv)[0]] == [True]
+
+
+def test_directory_with_unreadable_file_and_folder(tmp_path):
+    import os
+    import tempfile
+    root = Path(tempfile.mkdtemp(dir=tmp_path.anchor + "tmp"))  # under /tmp: pytest's tmp is root-only
+    try:
+        root.chmod(0o755)
+        write(root / "good.jsonl", json.dumps({"id": "g", "abstract": EN_1}) + "\n").chmod(0o644)
+        write(root / "secret.jsonl", json.dumps({"id": "s", "abstract": EN_2}) + "\n").chmod(0o000)
+        (root / "closed").mkdir()
+        write(root / "closed" / "inner.jsonl", json.dumps({"id": "i", "abstract": ZH_1}) + "\n")
+        (root / "closed").chmod(0o000)
+        read_reported(root / "good.jsonl")  # load the lazily imported modules first
+        as_root = os.geteuid() == 0
+        if as_root:  # root reads anything: drop to nobody for the read
+            os.seteuid(65534)
+        try:
+            papers, report = read_reported(root)
+        finally:
+            if as_root:
+                os.seteuid(0)
+        assert [p.id for p in papers] == ["g"]
+        assert sorted((Path(p.file).name, p.kind, p.reason) for p in report.problems) == [
+            ("closed", "skipped", "cannot list directory (Permission denied)"),
+            ("secret.jsonl", "skipped", "cannot read (Permission denied)")]
+    finally:
+        (root / "closed").chmod(0o755)
+        import shutil
+        shutil.rmtree(root)
+
+
+# ------------------------------------------------------------------ fuzz: any bytes give papers or reported problems
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.read import READERS, Problem
+
+# the inputs are big on purpose (huge tokens): hypothesis's size and speed checks would flake
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+# mixed scripts, control characters, surrogates, private use, RTL marks: every category
+any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=300)
+huge_token = st.builds(lambda ch, n: ch * n, st.characters(codec="utf-8"), st.integers(500, 30_000))
+words = st.one_of(any_text, huge_token, st.sampled_from([
+    EN_1, ZH_1, SEP, "Federated learning (FL)", "联邦学习（FL）", "\x00", "\ufeff", "\r\n", '"', ",", "\t", "}", "{",
+    "@article{", "TY  - ", "ER  - ", "<entry>", "&amp;", "&x;", "]]>", "\\", "'", "\u202e", "𝔊𝔑𝔑", "é"]))
+texts = st.lists(words, max_size=8).map("".join)
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), texts),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.one_of(texts, st.sampled_from(["id", "abstract"])), inner, max_size=4)),
+    max_leaves=12)
+FIELDS = ["id", "title", "abstract", "text", "abstract_inverted_index", "categories", "update_date", "versions",
+          "authors_parsed", "authors", "doi", "keywords", "authorships", "primary_location", "results"]
+records = st.dictionaries(st.sampled_from(FIELDS), st.one_of(texts, json_values), max_size=6)
+
+
+def _jsonl(lines):
+    return "".join(line + "\n" for line in lines)
+
+
+def structured(suffix):
+    """Text shaped like the format (so the fuzz reaches past the parser) or not at all."""
+    if suffix == ".jsonl":
+        line = st.one_of(records.map(lambda r: json.dumps(r, ensure_ascii=False)), texts)
+        return st.lists(line, max_size=5).map(_jsonl)
+    if suffix == ".json":
+        return st.one_of(records.map(json.dumps), st.lists(records, max_size=3).map(json.dumps),
+                         st.lists(records, max_size=3).map(lambda r: json.dumps({"results": r})), texts)
+    if suffix in (".csv", ".tsv"):
+        sep = "," if suffix == ".csv" else "\t"
+        row = st.lists(texts, min_size=0, max_size=4).map(sep.join)
+        header = st.lists(st.sampled_from(FIELDS[:4] + ["year", ""]), max_size=4).map(sep.join)
+        return st.builds(lambda h, rows: _jsonl([h, *rows]), header, st.lists(row, max_size=4))
+    if suffix == ".txt":
+        return st.lists(texts, max_size=5).map(lambda parts: f"\n{SEP}\n".join(parts))
+    if suffix == ".bib":
+        entry = st.builds(lambda k, t, a: f"@article{{{k}, title={{{t}}}, abstract={{{a}}}}}\n", texts, texts, texts)
+        return st.lists(st.one_of(entry, texts), max_size=4).map("".join)
+    if suffix == ".ris":
+        record = st.builds(lambda t, a, i: f"TY  - JOUR\nTI  - {t}\nAB  - {a}\nID  - {i}\nER  - \n", texts, texts, texts)
+        return st.lists(st.one_of(record, texts), max_size=4).map("".join)
+    entry = st.builds(lambda i, s: f"<entry><id>{i}</id><summary>{s}</summary></entry>", texts, texts)
+    return st.lists(st.one_of(entry, texts), max_size=3).map(
+        lambda parts: '<feed xmlns="http://www.w3.org/2005/Atom">' + "".join(parts) + "</feed>")
+
+
+def encoded(text_strategy):
+    encodings = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "gb18030", "latin-1"])
+    return st.one_of(st.builds(lambda t, e: t.encode(e, errors="ignore"), text_strategy, encodings),
+                     st.binary(max_size=2000))
+
+
+def assert_papers_or_problems(path):
+    papers, report = read_reported_no_assert(path)
+    for paper in papers:
+        assert paper.id and paper.text and paper.lang in ("en", "zh")
+        for value in (paper.id, paper.title, paper.text, *paper.meta.values()):
+            assert value.isprintable() or not any(ch < " " for ch in value), repr(value)
+            value.encode("utf-8")  # no lone surrogates
+    for problem in report.problems:
+        assert isinstance(problem, Problem) and problem.kind in ("skipped", "repaired")
+        assert "\n" not in str(problem) and problem.file == str(path)
+
+
+def read_reported_no_assert(path):
+    report = ReadReport()
+    return list(read_papers([path], report=report)), report
+
+
+@pytest.mark.parametrize("suffix", sorted(READERS))
+def test_fuzz_readers_never_raise(suffix, tmp_path):
+    path = tmp_path / f"fuzz{suffix}"
+
+    @FUZZ
+    @given(data=encoded(structured(suffix)))
+    def run(data):
+        path.write_bytes(data)
+        assert_papers_or_problems(path)
+
+    run()
+
+
+def test_runs_of_one_character_are_cut(tmp_path):
+    from kg.read import MAX_RUN
+    f = write(tmp_path / "runs.jsonl", json.dumps({"id": "r", "abstract": "Graph " + "(" * 20_000 + " networks ====="}) + "\n")
+    papers, report = read_reported(f)
+    assert papers[0].text == "Graph " + "(" * MAX_RUN + " networks ====="
+    assert [(p.kind, p.record) for p in report.problems] == [("repaired", "paper r")]
+
+
+def test_han_text_with_characters_chinese_does_not_use_is_skipped(tmp_path):
+    rare = "".join(chr(c) for c in range(0x3400, 0x3400 + 200))  # CJK extension A: no Chinese text uses these
+    f = write(tmp_path / "rare.jsonl", json.dumps({"id": "x", "abstract": rare}, ensure_ascii=False) + "\n"
+              + json.dumps({"id": "y", "abstract": ZH_1 + "㐀"}, ensure_ascii=False) + "\n")
+    papers, report = read_reported(f)
+    assert [p.id for p in papers] == ["y"]  # one rare character in real Chinese is fine
+    assert [p.record for p in report.skipped] == ["paper x"] and "not Chinese text" in report.skipped[0].reason
