@@ -20,7 +20,10 @@ from rich.table import Table
 
 from kg import pipeline, query
 from kg.export import FORMATS, export as export_graph
-from kg.read import Columns, ReadError
+from kg.engine import EngineOptions
+from kg.progress import paper_progress
+from kg.read import Columns, ReadError, read_papers
+from kg.store import STORE_FILE, StoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Concept knowledge graphs from research abstracts (English and Chinese).")
@@ -38,6 +41,11 @@ class RankBy(str, Enum):
     betweenness = "betweenness"
     eigenvector = "eigenvector"
     papers = "papers"
+
+
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
 
 
 class Format(str, Enum):
@@ -80,17 +88,34 @@ def build(
     title_col: Annotated[str, typer.Option(help="CSV/TSV/JSONL column holding the title.")] = "title",
     text_col: Annotated[str | None, typer.Option(help="CSV/TSV/JSONL column holding the abstract "
                                                       "(default: abstract, text or abstract_en).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Extraction processes (local engine) or LocalCluster "
+                                                      "workers (dask engine without --scheduler).")] = 1,
+    engine: Annotated[Engine, typer.Option(help="Where extraction runs: this machine or a Dask cluster.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); default: "
+                                                       "a LocalCluster of --workers processes.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Papers per batch: the unit of work, caching and resuming.")] = 256,
+    cache: Annotated[bool, typer.Option(help=f"Reuse and keep extractions in DIR/{STORE_FILE}, so a rebuild "
+                                             "with grown inputs extracts only new abstracts.")] = True,
 ) -> None:
-    """Build the paper–concept graph, its projections, rankings, HTML maps and exports into DIR."""
+    """Build the paper–concept graph, its projections, rankings, HTML maps and exports into DIR.
+
+    Re-running with the same DIR rebuilds the graph from the given inputs; abstracts already
+    extracted into DIR's cache (same text, same extractor version) are not extracted again.
+    """
     options = pipeline.BuildOptions(min_termhood=min_termhood, thesaurus=thesaurus,
                                     max_nodes=max_nodes, min_papers=min_papers,
                                     columns=Columns(id=id_col, title=title_col, text=text_col))
+    run = EngineOptions(engine=Engine(engine).value, workers=workers, batch_size=batch_size, scheduler=scheduler,
+                        cache=output / STORE_FILE if cache else None)
     start = time.perf_counter()
     try:
-        with err.status("reading and extracting concepts…", spinner="dots") if not quiet else nullcontext():
-            graph = pipeline.build(inputs, options)
+        total = None if quiet else sum(1 for _ in read_papers(inputs, options.columns))
+        with paper_progress(err, total) if not quiet else nullcontext() as advance:
+            corpus = pipeline.extract_corpus(inputs, options, engine=run, on_progress=advance)
+        with err.status("graphs, rankings and views…", spinner="dots") if not quiet else nullcontext():
+            graph = pipeline.graph_corpus(corpus)
             graph.save(output, options)
-    except (ReadError, pipeline.BuildError) as exc:
+    except (ReadError, pipeline.BuildError, StoreError) as exc:
         _fail(str(exc))
     if not quiet:
         info = pipeline.summary(graph)

@@ -9,19 +9,22 @@
 from __future__ import annotations
 
 import csv
+import logging
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
+import jieba
 import networkx as nx
 
 from kg import query
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
 from kg.export import write_csv, write_gexf, write_graphml, write_json
+from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
@@ -91,18 +94,27 @@ class KnowledgeGraph:
 
 
 def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
-                   extractor: Extractor | None = None) -> Corpus:
+                   extractor: Extractor | None = None, engine: EngineOptions = EngineOptions(),
+                   on_progress: Callable[[int], None] | None = None) -> Corpus:
+    """Read and extract in streamed batches (see `kg.engine`), then link the whole corpus.
+    The papers kept for the graph are without their text: only the extractions are held."""
     inputs = [str(i) for i in inputs]
-    papers = list(read_papers(inputs, options.columns))
+    papers: list[Paper] = []
+    extractions: list[Extraction] = []
+    stream = extract_stream(read_papers(inputs, options.columns), ExtractorConfig(glossary=options.glossary),
+                            engine, extractor, on_progress)
+    for paper, extraction in stream:
+        papers.append(paper)
+        extractions.append(extraction)
     if not papers:
         raise BuildError(f"{', '.join(inputs)}: no abstracts found")
-    extractor = extractor or Extractor.create(zh_user_words=None if options.glossary else [])
-    return link_papers(papers, extractor.extract(papers), options)
+    return link_papers(papers, extractions, options)
 
 
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
                 options: BuildOptions = BuildOptions()) -> Corpus:
     """Corpus-wide linking of papers already read and extracted (what `kg build` does next)."""
+    jieba.setLogLevel(logging.WARNING)  # wordfreq's termhood loads jieba, which logs at INFO
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
     linker = zh_linker(list(extractions), options) if options.crosslingual else None
     return link_corpus(
@@ -169,8 +181,9 @@ def graph_corpus(corpus: Corpus) -> KnowledgeGraph:
 
 
 def build(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
-          extractor: Extractor | None = None) -> KnowledgeGraph:
-    return graph_corpus(extract_corpus(inputs, options, extractor))
+          extractor: Extractor | None = None, engine: EngineOptions = EngineOptions(),
+          on_progress: Callable[[int], None] | None = None) -> KnowledgeGraph:
+    return graph_corpus(extract_corpus(inputs, options, extractor, engine, on_progress))
 
 
 def _rankings_csv(rows: list[Ranking]) -> str:
