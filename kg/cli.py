@@ -110,7 +110,7 @@ def build(
     start = time.perf_counter()
     try:
         total = None if quiet else sum(1 for _ in read_papers(inputs, options.columns))
-        with paper_progress(err, total) if not quiet else nullcontext() as advance:
+        with paper_progress(err, total) if total else nullcontext() as advance:
             corpus = pipeline.extract_corpus(inputs, options, engine=run, on_progress=advance)
         with err.status("graphs, rankings and views…", spinner="dots") if not quiet else nullcontext():
             graph = pipeline.graph_corpus(corpus)
@@ -271,6 +271,44 @@ def concepts(
         for i, c in enumerate(row, 1):
             table.add_row(str(i), c.label, f"{c.score:.3g}", _short("; ".join(c.surfaces)))
         out.print(table)
+
+
+view_app = typer.Typer(no_args_is_help=True, help="Ego views: the neighbourhood of one concept or paper as an HTML map.")
+app.add_typer(view_app, name="view")
+
+
+def _render_ego(render, workspace: Path, what: str, output: Path) -> None:
+    try:
+        drawn = render(workspace, what, output)
+    except (query.QueryError, pipeline.BuildError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{output}: cannot write ({exc.strerror})")
+    err.print(f"wrote {output} ({drawn.drawn_nodes} nodes, {drawn.drawn_edges} links)", highlight=False, markup=False)
+
+
+@view_app.command("concept")
+def view_concept(
+    term: Annotated[str, typer.Argument(help="Concept label or any alias (Chinese too).")],
+    graph: GraphDir,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file (default: DIR/view_concept_TERM.html).")] = None,
+) -> None:
+    """The concept and the concepts it shares most papers with."""
+    from kg.views import ego_file_name, render_concept_ego
+
+    _render_ego(render_concept_ego, graph, term, output or graph / ego_file_name("concept", term))
+
+
+@view_app.command("paper")
+def view_paper(
+    paper_id: Annotated[str, typer.Argument(help="Paper id, e.g. 004_4d7fe5d77dd9d4ee:9")],
+    graph: GraphDir,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file (default: DIR/view_paper_ID.html).")] = None,
+) -> None:
+    """The paper, its concepts and its most similar papers."""
+    from kg.views import ego_file_name, render_paper_ego
+
+    _render_ego(render_paper_ego, graph, paper_id, output or graph / ego_file_name("paper", paper_id))
 
 
 def main() -> None:

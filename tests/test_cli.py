@@ -284,3 +284,40 @@ def test_build_with_column_mapping_and_reference_inputs(runner, tmp_path, fast_e
     assert titles["nguyen_federated_2020"] == "Federated Learning with Differential Privacy at Scale"
     result = run(runner, "build", src, "-o", tmp_path / "out2", "--id-col", "nope")
     assert_clean_failure(result, "scopus.tsv", "line 1", "nope")
+
+
+# ------------------------------------------------------------------ scale: progress, cache, ego views
+
+
+def test_build_shows_progress_and_keeps_a_cache(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.txt"
+    src.write_text("Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n", encoding="utf-8")
+    result = run(runner, "build", src, "-o", tmp_path / "out", "--batch-size", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "extracting" in result.stderr and "1/1" in result.stderr and "papers/s" in result.stderr
+    assert (tmp_path / "out" / "extractions.sqlite").is_file()
+    result = run(runner, "build", src, "-o", tmp_path / "out2", "-q", "--no-cache")
+    assert result.exit_code == 0 and not (tmp_path / "out2" / "extractions.sqlite").exists()
+
+
+def test_build_with_a_damaged_cache_is_a_clean_failure(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.txt"
+    src.write_text("Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "extractions.sqlite").write_text("garbage " * 100)
+    assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out", "-q"), "extractions.sqlite")
+
+
+def test_view_concept_and_paper(runner, seed_out, tmp_path):
+    result = run(runner, "view", "concept", "GNN", "-g", seed_out, "-o", tmp_path / "c.html")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "c.html").stat().st_size < 5_000_000 and "wrote" in result.stderr
+    result = run(runner, "view", "paper", B, "-g", seed_out, "-o", tmp_path / "p.html")
+    assert result.exit_code == 0, result.stderr
+    assert B in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+def test_view_unknown_names_fail_cleanly(runner, seed_out, tmp_path):
+    assert_clean_failure(run(runner, "view", "concept", "zzz qqq", "-g", seed_out, "-o", tmp_path / "c.html"), "zzz qqq")
+    assert_clean_failure(run(runner, "view", "paper", "nope:1", "-g", seed_out, "-o", tmp_path / "p.html"), "nope:1")
+    assert_clean_failure(run(runner, "view", "concept", "GNN", "-g", tmp_path / "empty"), "graph.graphml")
