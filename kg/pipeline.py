@@ -237,6 +237,8 @@ def summary(graph: KnowledgeGraph) -> dict:
         "paper_similarity_edges": graph.papers.number_of_edges(),
         "components": nx.number_connected_components(graph.bipartite),
         "top10_pagerank": [r.label for r in graph.rankings[:10]],
+        # only when sampled (above 1,000 concepts), so the seeds' summary stays as it was
+        **({"betweenness_sample_k": graph.concepts.graph["betweenness_k"]} if "betweenness_k" in graph.concepts.graph else {}),
     }
 
 
