@@ -156,9 +156,11 @@ def _most_similar_pairs(corpus: Corpus, docs: dict[str, set[str]], rarity: dict[
         for offset in range(scores.shape[0]):
             i = start + offset
             lo, hi = scores.indptr[offset], scores.indptr[offset + 1]
-            others = [(-w, j) for j, w in zip(scores.indices[lo:hi].tolist(), scores.data[lo:hi].tolist()) if j != i]
-            for _, j in sorted(others)[:limits.similar_per_paper]:
-                kept.add((min(i, j), max(i, j)))
+            others, weights = scores.indices[lo:hi], scores.data[lo:hi]
+            not_self = others != i
+            others, weights = others[not_self], weights[not_self]
+            best = np.lexsort((others, -weights))[:limits.similar_per_paper]  # by weight, then id
+            kept.update((min(i, j), max(i, j)) for j in others[best].tolist())
     concepts_of: dict[str, set[str]] = defaultdict(set)
     for paper_id, key in corpus.occurrences:
         concepts_of[paper_id].add(key)
