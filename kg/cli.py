@@ -20,7 +20,7 @@ from rich.table import Table
 
 from kg import pipeline, query
 from kg.export import FORMATS, export as export_graph
-from kg.engine import EngineOptions
+from kg.engine import EngineError, EngineOptions
 from kg.progress import paper_progress
 from kg.read import Columns, ReadError, read_papers
 from kg.store import STORE_FILE, StoreError
@@ -115,7 +115,7 @@ def build(
         with err.status("graphs, rankings and views…", spinner="dots") if not quiet else nullcontext():
             graph = pipeline.graph_corpus(corpus)
             graph.save(output, options)
-    except (ReadError, pipeline.BuildError, StoreError) as exc:
+    except (ReadError, pipeline.BuildError, StoreError, EngineError) as exc:
         _fail(str(exc))
     if not quiet:
         info = pipeline.summary(graph)

@@ -28,6 +28,10 @@ from kg.store import ExtractionStore, extraction_key
 ENGINES = ("local", "dask")
 
 
+class EngineError(RuntimeError):
+    """The chosen engine cannot run (Dask missing, scheduler unreachable)."""
+
+
 @dataclass(frozen=True)
 class EngineOptions:
     engine: str = "local"  # "local" (this machine) or "dask"
@@ -105,10 +109,15 @@ class _Pool:
 
 class _Dask:
     def __init__(self, config: ExtractorConfig, workers: int, scheduler: str | None, stack: ExitStack):
-        from dask.distributed import Client, LocalCluster
-
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise EngineError("--engine dask needs dask and distributed: pip install 'kg[dask]'") from None
         if scheduler:
-            self._client = stack.enter_context(Client(scheduler))
+            try:
+                self._client = stack.enter_context(Client(scheduler, timeout="10s"))
+            except (OSError, ValueError) as exc:
+                raise EngineError(f"{scheduler}: cannot reach the Dask scheduler ({exc})") from None
         else:
             cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                        dashboard_address=None))
@@ -131,7 +140,7 @@ def _runner(config: ExtractorConfig, engine: EngineOptions, extractor: Extractor
     if engine.engine == "dask":
         return _Dask(config, engine.workers, engine.scheduler, stack)
     if engine.engine != "local":
-        raise ValueError(f"unknown engine {engine.engine!r} (use {' or '.join(ENGINES)})")
+        raise EngineError(f"unknown engine {engine.engine!r} (use {' or '.join(ENGINES)})")
     if engine.workers > 1:
         return _Pool(config, engine.workers, stack)
     return _InProcess((lambda: extractor) if extractor else config.create)

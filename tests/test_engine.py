@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kg import pipeline
-from kg.engine import EngineOptions, ExtractorConfig, extract_stream
+from kg.engine import EngineError, EngineOptions, ExtractorConfig, extract_stream
 from kg.extract import Extractor
 from kg.model import Extraction, Paper
 from kg.read import read_papers
@@ -116,7 +116,7 @@ def test_interrupted_run_resumes_without_redoing_finished_batches(tmp_path, seed
 
 
 def test_unknown_engine_is_refused(seed_papers):
-    with pytest.raises(ValueError, match="unknown engine"):
+    with pytest.raises(EngineError, match="unknown engine"):
         list(extract_stream(seed_papers, engine=EngineOptions(engine="spark")))
 
 
@@ -128,3 +128,9 @@ def test_dask_local_cluster_builds_the_same_files_byte_for_byte(tmp_path, seeds_
     assert names == sorted(p.name for p in tmp_path.iterdir())
     for name in names:
         assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
+
+
+def test_unreachable_scheduler_is_a_clear_error(seed_papers):
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(EngineError, match="tcp://127.0.0.1:9"):
+        list(extract_stream(seed_papers, engine=EngineOptions(engine="dask", scheduler="tcp://127.0.0.1:9")))
