@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
@@ -67,21 +67,26 @@ class ProjectionLimits:
     """How the two projections stay affordable on big corpora.
 
     Co-occurrence pairs grow with the square of concepts per paper (30 concepts: 435 pairs a
-    paper) and similar-paper pairs with the square of a concept's papers, so above
-    `exact_max_papers` papers the projections are thinned: co-occurrence links only concepts
-    found in `min_concept_papers` papers and seen together in `min_cooccurrence` papers (every
-    concept stays a node, so every concept is ranked), and each paper keeps its
-    `similar_per_paper` most similar papers. Counting is then done on sparse matrices. At or
-    below `exact_max_papers` everything is counted, as before.
+    paper) and similar-paper pairs with the square of a concept's papers. When counting every
+    pair would visit more than `exact_max_pairs` pairs, that projection is thinned and counted on
+    sparse matrices: co-occurrence links only concepts found in `min_concept_papers` papers and
+    seen together in `min_cooccurrence` papers (every concept stays a node, so every concept is
+    ranked), and paper similarity keeps each paper's `similar_per_paper` most similar papers.
+    Below the bound everything is counted, as before (a few hundred papers).
     """
 
-    exact_max_papers: int = 1000
+    exact_max_pairs: int = 200_000
     min_concept_papers: int = 2
     min_cooccurrence: int = 2
     similar_per_paper: int = 10
 
-    def thinned(self, corpus: Corpus) -> bool:
-        return len(corpus.papers) > self.exact_max_papers
+    def thin_cooccurrence(self, corpus: Corpus) -> bool:
+        per_paper = Counter(paper_id for paper_id, _ in corpus.occurrences)
+        return sum(n * (n - 1) // 2 for n in per_paper.values()) > self.exact_max_pairs
+
+    def thin_similarity(self, corpus: Corpus) -> bool:
+        per_concept = Counter(key for _, key in corpus.occurrences)
+        return sum(n * (n - 1) // 2 for n in per_concept.values()) > self.exact_max_pairs
 
 
 def _incidence(corpus: Corpus, keys: list[str]) -> tuple[list[str], sp.csr_matrix]:
@@ -121,7 +126,7 @@ def concept_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits())
         concept = corpus.concepts[key]
         g.add_node(key, label=concept.label, aliases=" | ".join(concept.aliases),
                    papers=len(docs.get(key, ())), termhood=concept.termhood)
-    if limits.thinned(corpus):
+    if limits.thin_cooccurrence(corpus):
         pairs: Iterable[tuple[str, str, int]] = _sparse_cooccurrence(corpus, docs, limits)
     else:
         counts: dict[tuple[str, str], int] = defaultdict(int)
@@ -175,7 +180,7 @@ def paper_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits()) -
     g = nx.Graph()
     for paper in corpus.papers:
         g.add_node(paper.id, title=paper.title, lang=paper.lang)
-    if limits.thinned(corpus):
+    if limits.thin_similarity(corpus):
         shared = _most_similar_pairs(corpus, docs, rarity, limits)
     else:
         shared = defaultdict(list)

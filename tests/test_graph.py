@@ -175,7 +175,7 @@ def test_graphs_do_not_depend_on_insertion_order(make_corpus):
 
 # ------------------------------------------------------------------ big corpora: thinned projections
 
-EVERYTHING_SPARSE = ProjectionLimits(exact_max_papers=0, min_concept_papers=1, min_cooccurrence=1,
+EVERYTHING_SPARSE = ProjectionLimits(exact_max_pairs=0, min_concept_papers=1, min_cooccurrence=1,
                                      similar_per_paper=10**9)
 
 
@@ -194,25 +194,27 @@ def test_sparse_counting_without_thresholds_is_the_exact_count(seed_graph):
 
 def test_small_corpora_are_counted_exactly_by_default(make_corpus):
     corpus = make_corpus(SPEC)
-    assert not ProjectionLimits().thinned(corpus)
+    assert not ProjectionLimits().thin_cooccurrence(corpus) and not ProjectionLimits().thin_similarity(corpus)
+    assert ProjectionLimits(exact_max_pairs=4).thin_cooccurrence(corpus)  # 1 + 3 + 1 pairs
+    assert not ProjectionLimits(exact_max_pairs=5).thin_cooccurrence(corpus)
     assert concept_graph(corpus).has_edge("alpha", "beta") and concept_graph(corpus).has_edge("gamma", "delta")
 
 
 def test_thinned_cooccurrence_keeps_every_concept_but_only_repeated_frequent_pairs(make_corpus):
     spec = {"p:1": {"a": 1, "b": 1, "once": 1}, "p:2": {"a": 1, "b": 1, "c": 1}, "p:3": {"a": 1, "c": 1},
             "p:4": {"b": 1, "c": 1}, "p:5": {"a": 1, "b": 1}}
-    g = concept_graph(make_corpus(spec), ProjectionLimits(exact_max_papers=0))
+    g = concept_graph(make_corpus(spec), ProjectionLimits(exact_max_pairs=0))
     assert set(g) == {"a", "b", "c", "once"}
     assert {tuple(sorted(e)) for e in g.edges} == {("a", "b"), ("a", "c"), ("b", "c")}  # once: 1 paper
     assert g.edges["a", "b"]["weight"] == 3 and g.edges["a", "c"]["weight"] == 2
-    g = concept_graph(make_corpus(spec), ProjectionLimits(exact_max_papers=0, min_cooccurrence=3))
+    g = concept_graph(make_corpus(spec), ProjectionLimits(exact_max_pairs=0, min_cooccurrence=3))
     assert list(g.edges) == [("a", "b")]
 
 
 def test_thinned_similarity_keeps_each_papers_strongest_neighbours(make_corpus):
     spec = {"hub": {"x": 1, "y": 1, "z": 1}, "p:1": {"x": 1, "y": 1, "z": 1}, "p:2": {"x": 1, "y": 1},
             "p:3": {"x": 1}, "p:4": {"z": 1, "w": 1}}
-    g = paper_graph(make_corpus(spec), ProjectionLimits(exact_max_papers=0, similar_per_paper=1))
+    g = paper_graph(make_corpus(spec), ProjectionLimits(exact_max_pairs=0, similar_per_paper=1))
     full = paper_graph(make_corpus(spec))
     for node in g:  # each paper keeps at least its single best neighbour of the full graph
         best = max(full[node], key=lambda o: (full.edges[node, o]["weight"], [-ord(c) for c in o]))
