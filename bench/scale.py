@@ -177,7 +177,7 @@ def full_build(inputs: list[Path], workspace: Path, workers: int) -> dict[str, f
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10000], help="corpus sizes")
+    parser.add_argument("--n", type=int, nargs="*", default=[1000, 10000], help="corpus sizes (none: only the extraction comparison)")
     parser.add_argument("--sample", type=int, default=500, help="abstracts for the bare nlp.pipe ratio and workers 1 vs 2 (0: skip)")
     parser.add_argument("--workers", type=int, default=2, help="workers of the full builds")
     parser.add_argument("--mixed", action="store_true", help="every fourth paper in Google's Chinese")
@@ -187,7 +187,7 @@ def main() -> int:
     if not args.data.is_file():
         print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
         return 1
-    rows = load_records(args.data, max(args.n) + 100, args.mixed)
+    rows = load_records(args.data, max([*args.n, args.sample]) + 100, args.mixed)
     print(f"corpus: {args.data.name}, {len(rows):,} records loaded ({'mixed en/zh' if args.mixed else 'English'}); "
           f"{psutil.cpu_count()} cores, load average {psutil.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
