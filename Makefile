@@ -36,3 +36,9 @@ bench-quality: install
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-bench.txt
 	$(PY) bench/quality.py --markdown
 	$(PY) bench/acronyms.py
+
+# Scale: build time, throughput, peak memory, extraction vs bare nlp.pipe, cached rebuild, on
+# 1k and 10k real arXiv abstracts (needs ../shared/data). More: make bench BENCH_ARGS="--n 40000 --mixed"
+.PHONY: bench
+bench: install
+	$(PY) bench/scale.py $(BENCH_ARGS)

@@ -6,6 +6,7 @@ import warnings
 from dataclasses import asdict, dataclass
 
 import networkx as nx
+from scipy.sparse.linalg import ArpackNoConvergence
 
 SEED = 42
 METRICS = ("degree", "weighted_degree", "pagerank", "betweenness", "eigenvector")
@@ -13,6 +14,10 @@ METRICS = ("degree", "weighted_degree", "pagerank", "betweenness", "eigenvector"
 #: (exact betweenness on a 2,800-concept co-occurrence graph takes about a minute).
 EXACT_BETWEENNESS_MAX = 1000
 BETWEENNESS_SAMPLE = 200
+#: Each sampled source costs a search over the whole graph, so on big graphs fewer sources are
+#: drawn: about this many edge visits in all, never fewer than BETWEENNESS_MIN_SAMPLE sources.
+BETWEENNESS_EDGE_BUDGET = 20_000_000
+BETWEENNESS_MIN_SAMPLE = 20
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,8 @@ def _eigenvector(g: nx.Graph) -> dict[str, float]:
             with warnings.catch_warnings():  # scipy notes it solves tiny components densely
                 warnings.simplefilter("ignore", RuntimeWarning)
                 values = nx.eigenvector_centrality_numpy(sub, weight="weight")
-        except (nx.NetworkXException, ValueError, TypeError):
-            continue
+        except (nx.NetworkXException, ValueError, TypeError, ArpackNoConvergence):
+            continue  # ARPACK gives up on long thin components of big graphs: no score there
         for node, value in values.items():
             result[node] = abs(value) * len(component) / n
     return result
@@ -59,11 +64,22 @@ def clusters(g: nx.Graph, weight: str = "weight") -> dict[str, int]:
     return {node: i for i, members in enumerate(ordered) for node in members}
 
 
+def betweenness_sample(g: nx.Graph) -> int | None:
+    """Sources to sample for betweenness (None: exact)."""
+    if g.number_of_nodes() <= EXACT_BETWEENNESS_MAX:
+        return None
+    affordable = BETWEENNESS_EDGE_BUDGET // max(g.number_of_edges(), 1)
+    return max(BETWEENNESS_MIN_SAMPLE, min(BETWEENNESS_SAMPLE, affordable))
+
+
 def analyse_concepts(g: nx.Graph) -> list[Ranking]:
-    """Store every metric on the concept nodes and return the rankings, best PageRank first."""
+    """Store every metric on the concept nodes and return the rankings, best PageRank first.
+    A sampled betweenness records its sample size as the graph attribute `betweenness_k`."""
     n = g.number_of_nodes()
-    pagerank = nx.pagerank(g, weight="weight") if n else {}
-    k = None if n <= EXACT_BETWEENNESS_MAX else BETWEENNESS_SAMPLE
+    pagerank = nx.pagerank(g, weight="weight") if n else {}  # networkx's sparse (scipy) power iteration
+    k = betweenness_sample(g)
+    if k is not None:
+        g.graph["betweenness_k"] = k
     betweenness = nx.betweenness_centrality(g, k=k, seed=SEED) if n else {}
     eigen = _eigenvector(g)
     cluster = clusters(g)

@@ -29,7 +29,10 @@ from rich.table import Table
 
 from kg import pipeline, query, workspace
 from kg.export import FORMATS, export as export_graph
-from kg.read import Columns, ReadError, ReadReport
+from kg.engine import EngineError, EngineOptions
+from kg.progress import paper_progress
+from kg.read import Columns, ReadError, ReadReport, read_papers
+from kg.store import STORE_FILE, StoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Concept knowledge graphs from research abstracts (English and Chinese).")
@@ -47,6 +50,11 @@ class RankBy(str, Enum):
     betweenness = "betweenness"
     eigenvector = "eigenvector"
     papers = "papers"
+
+
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
 
 
 class Format(str, Enum):
@@ -105,23 +113,42 @@ def build(
     title_col: Annotated[str, typer.Option(help="CSV/TSV/JSONL column holding the title.")] = "title",
     text_col: Annotated[str | None, typer.Option(help="CSV/TSV/JSONL column holding the abstract "
                                                       "(default: abstract, text or abstract_en).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Extraction processes (local engine) or LocalCluster "
+                                                      "workers (dask engine without --scheduler).")] = 1,
+    engine: Annotated[Engine, typer.Option(help="Where extraction runs: this machine or a Dask cluster.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); default: "
+                                                       "a LocalCluster of --workers processes.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Papers per batch: the unit of work, caching and resuming.")] = 256,
+    cache: Annotated[bool, typer.Option(help=f"Reuse and keep extractions in DIR/{STORE_FILE}, so a rebuild "
+                                             "with grown inputs extracts only new abstracts.")] = True,
 ) -> None:
-    """Build the paper–concept graph, its projections, rankings, HTML maps and exports into DIR."""
+    """Build the paper–concept graph, its projections, rankings, HTML maps and exports into DIR.
+
+    Re-running with the same DIR rebuilds the graph from the given inputs; abstracts already
+    extracted into DIR's cache (same text, same extractor version) are not extracted again.
+    """
     options = pipeline.BuildOptions(min_termhood=min_termhood, thesaurus=thesaurus,
                                     max_nodes=max_nodes, min_papers=min_papers,
                                     columns=Columns(id=id_col, title=title_col, text=text_col))
+    run = EngineOptions(engine=Engine(engine).value, workers=workers, batch_size=batch_size, scheduler=scheduler,
+                        cache=output / STORE_FILE if cache else None)
     start = time.perf_counter()
     report = ReadReport()
     try:
-        with workspace.locked(output), \
-                err.status("reading and extracting concepts…", spinner="dots") if not (quiet or as_json) else nullcontext():
-            graph = pipeline.build(inputs, options, report=report)
-            if strict and report.skipped:
-                _fail(f"--strict: {report.summary_line()}; nothing written", EXIT_STRICT)
-            written = pipeline.write_outputs(graph, output, options)
+        with workspace.locked(output):
+            # counted with a throw-away report: the build's own report lists each problem once
+            total = None if quiet or as_json else sum(1 for _ in read_papers(inputs, options.columns, ReadReport()))
+            with paper_progress(err, total) if total else nullcontext() as advance:
+                corpus = pipeline.extract_corpus(inputs, options, report=report, engine=run, on_progress=advance)
+            with err.status("graphs, rankings and views…", spinner="dots") if not (quiet or as_json) else nullcontext():
+                graph = pipeline.graph_corpus(corpus)
+                graph.report = report
+                if strict and report.skipped:
+                    _fail(f"--strict: {report.summary_line()}; nothing written", EXIT_STRICT)
+                written = pipeline.write_outputs(graph, output, options)
     except workspace.WorkspaceBusy as exc:
         _fail(str(exc), EXIT_BUSY)
-    except (ReadError, pipeline.BuildError) as exc:
+    except (ReadError, pipeline.BuildError, StoreError, EngineError) as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or output}: cannot write ({exc.strerror})")
@@ -287,6 +314,44 @@ def concepts(
         for i, c in enumerate(row, 1):
             table.add_row(str(i), c.label, f"{c.score:.3g}", _short("; ".join(c.surfaces)))
         out.print(table)
+
+
+view_app = typer.Typer(no_args_is_help=True, help="Ego views: the neighbourhood of one concept or paper as an HTML map.")
+app.add_typer(view_app, name="view")
+
+
+def _render_ego(render, workspace: Path, what: str, output: Path) -> None:
+    try:
+        drawn = render(workspace, what, output)
+    except (query.QueryError, pipeline.BuildError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{output}: cannot write ({exc.strerror})")
+    err.print(f"wrote {output} ({drawn.drawn_nodes} nodes, {drawn.drawn_edges} links)", highlight=False, markup=False)
+
+
+@view_app.command("concept")
+def view_concept(
+    term: Annotated[str, typer.Argument(help="Concept label or any alias (Chinese too).")],
+    graph: GraphDir,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file (default: DIR/view_concept_TERM.html).")] = None,
+) -> None:
+    """The concept and the concepts it shares most papers with."""
+    from kg.views import ego_file_name, render_concept_ego
+
+    _render_ego(render_concept_ego, graph, term, output or graph / ego_file_name("concept", term))
+
+
+@view_app.command("paper")
+def view_paper(
+    paper_id: Annotated[str, typer.Argument(help="Paper id, e.g. 004_4d7fe5d77dd9d4ee:9")],
+    graph: GraphDir,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file (default: DIR/view_paper_ID.html).")] = None,
+) -> None:
+    """The paper, its concepts and its most similar papers."""
+    from kg.views import ego_file_name, render_paper_ego
+
+    _render_ego(render_paper_ego, graph, paper_id, output or graph / ego_file_name("paper", paper_id))
 
 
 def main() -> None:

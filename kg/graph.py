@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import combinations
 
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
 
 from kg.model import Corpus
 
@@ -58,7 +62,58 @@ def bipartite_graph(corpus: Corpus) -> nx.Graph:
     return g
 
 
-def concept_graph(corpus: Corpus) -> nx.Graph:
+@dataclass(frozen=True)
+class ProjectionLimits:
+    """How the two projections stay affordable on big corpora.
+
+    Co-occurrence pairs grow with the square of concepts per paper (30 concepts: 435 pairs a
+    paper) and similar-paper pairs with the square of a concept's papers. When counting every
+    pair would visit more than `exact_max_pairs` pairs, that projection is thinned and counted on
+    sparse matrices: co-occurrence links only concepts found in `min_concept_papers` papers and
+    seen together in `min_cooccurrence` papers (every concept stays a node, so every concept is
+    ranked), and paper similarity keeps each paper's `similar_per_paper` most similar papers.
+    Below the bound everything is counted, as before (a few hundred papers).
+    """
+
+    exact_max_pairs: int = 200_000
+    min_concept_papers: int = 2
+    min_cooccurrence: int = 2
+    similar_per_paper: int = 10
+
+    def thin_cooccurrence(self, corpus: Corpus) -> bool:
+        per_paper = Counter(paper_id for paper_id, _ in corpus.occurrences)
+        return sum(n * (n - 1) // 2 for n in per_paper.values()) > self.exact_max_pairs
+
+    def thin_similarity(self, corpus: Corpus) -> bool:
+        per_concept = Counter(key for _, key in corpus.occurrences)
+        return sum(n * (n - 1) // 2 for n in per_concept.values()) > self.exact_max_pairs
+
+
+def _incidence(corpus: Corpus, keys: list[str]) -> tuple[list[str], sp.csr_matrix]:
+    """Paper ids (sorted) and the 0/1 paper × concept matrix over `keys` (column order)."""
+    paper_ids = sorted({p.id for p in corpus.papers})
+    row = {pid: i for i, pid in enumerate(paper_ids)}
+    col = {key: j for j, key in enumerate(keys)}
+    pairs = sorted({(row[pid], col[key]) for pid, key in corpus.occurrences if key in col})
+    rows = np.fromiter((r for r, _ in pairs), dtype=np.int64, count=len(pairs))
+    cols = np.fromiter((c for _, c in pairs), dtype=np.int64, count=len(pairs))
+    data = np.ones(len(pairs), dtype=np.int64)
+    return paper_ids, sp.csr_matrix((data, (rows, cols)), shape=(len(paper_ids), len(keys)))
+
+
+def _sparse_cooccurrence(corpus: Corpus, docs: dict[str, set[str]],
+                         limits: ProjectionLimits) -> Iterator[tuple[str, str, int]]:
+    """(a, b, papers together) with a < b, in sorted order, from X^T X over the frequent concepts."""
+    keys = sorted(k for k in corpus.concepts if len(docs.get(k, ())) >= limits.min_concept_papers)
+    _, x = _incidence(corpus, keys)
+    together = sp.triu(x.T @ x, k=1).tocoo()
+    keep = together.data >= limits.min_cooccurrence
+    # keys are sorted, so (row, col) order is (a, b) order
+    for i, j, c in sorted(zip(together.row[keep].tolist(), together.col[keep].tolist(), together.data[keep].tolist())):
+        yield keys[i], keys[j], c
+
+
+def concept_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits()) -> nx.Graph:
     """Concept co-occurrence: weight = papers mentioning both; `association` = association strength
     (observed co-occurrence over what the two concepts' frequencies predict, as VOSviewer does)."""
     docs = papers_of(corpus)
@@ -71,11 +126,15 @@ def concept_graph(corpus: Corpus) -> nx.Graph:
         concept = corpus.concepts[key]
         g.add_node(key, label=concept.label, aliases=" | ".join(concept.aliases),
                    papers=len(docs.get(key, ())), termhood=concept.termhood)
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for paper_id in sorted(by_paper):
-        for a, b in combinations(sorted(set(by_paper[paper_id])), 2):
-            counts[(a, b)] += 1
-    for (a, b), c in sorted(counts.items()):
+    if limits.thin_cooccurrence(corpus):
+        pairs: Iterable[tuple[str, str, int]] = _sparse_cooccurrence(corpus, docs, limits)
+    else:
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for paper_id in sorted(by_paper):
+            for a, b in combinations(sorted(set(by_paper[paper_id])), 2):
+                counts[(a, b)] += 1
+        pairs = ((a, b, c) for (a, b), c in sorted(counts.items()))
+    for a, b, c in pairs:
         association = c * n_papers / (len(docs[a]) * len(docs[b]))
         g.add_edge(a, b, weight=c, association=round(association, 6))
     return g
@@ -87,17 +146,47 @@ def idf(corpus: Corpus) -> dict[str, float]:
     return {key: math.log((1 + n) / (1 + len(ids))) + 1.0 for key, ids in papers_of(corpus).items()}
 
 
-def paper_graph(corpus: Corpus) -> nx.Graph:
+def _most_similar_pairs(corpus: Corpus, docs: dict[str, set[str]], rarity: dict[str, float],
+                        limits: ProjectionLimits, block: int = 256) -> dict[tuple[str, str], list[str]]:
+    """Each paper's `similar_per_paper` strongest neighbours (ties: smaller id), by blocks of
+    rows of X·diag(idf)·Xᵀ so no all-pairs matrix is ever held; then the shared concepts of the
+    kept pairs only."""
+    keys = sorted(docs)
+    paper_ids, x = _incidence(corpus, keys)
+    weighted = (x @ sp.diags(np.array([rarity[k] for k in keys]))).tocsr()
+    xt = x.T.tocsc()
+    kept: set[tuple[int, int]] = set()
+    for start in range(0, len(paper_ids), block):
+        scores = (weighted[start:start + block] @ xt).tocsr()
+        for offset in range(scores.shape[0]):
+            i = start + offset
+            lo, hi = scores.indptr[offset], scores.indptr[offset + 1]
+            others, weights = scores.indices[lo:hi], scores.data[lo:hi]
+            not_self = others != i
+            others, weights = others[not_self], weights[not_self]
+            best = np.lexsort((others, -weights))[:limits.similar_per_paper]  # by weight, then id
+            kept.update((min(i, j), max(i, j)) for j in others[best].tolist())
+    concepts_of: dict[str, set[str]] = defaultdict(set)
+    for paper_id, key in corpus.occurrences:
+        concepts_of[paper_id].add(key)
+    return {(paper_ids[i], paper_ids[j]): sorted(concepts_of[paper_ids[i]] & concepts_of[paper_ids[j]])
+            for i, j in kept}
+
+
+def paper_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits()) -> nx.Graph:
     """Paper similarity: weight = summed rarity (idf) of the concepts two papers share."""
     rarity = idf(corpus)
     docs = papers_of(corpus)
     g = nx.Graph()
     for paper in corpus.papers:
         g.add_node(paper.id, title=paper.title, lang=paper.lang)
-    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for key in sorted(docs):
-        for a, b in combinations(sorted(docs[key]), 2):
-            shared[(a, b)].append(key)
+    if limits.thin_similarity(corpus):
+        shared = _most_similar_pairs(corpus, docs, rarity, limits)
+    else:
+        shared = defaultdict(list)
+        for key in sorted(docs):
+            for a, b in combinations(sorted(docs[key]), 2):
+                shared[(a, b)].append(key)
     for (a, b), keys in sorted(shared.items()):
         keys.sort(key=lambda k: (-rarity[k], k))
         g.add_edge(

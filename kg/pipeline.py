@@ -9,20 +9,23 @@
 from __future__ import annotations
 
 import csv
+import logging
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
+import jieba
 import networkx as nx
 
 from kg import query, workspace
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
 from kg.export import write_csv, write_gexf, write_graphml, write_json
+from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
@@ -96,21 +99,31 @@ class KnowledgeGraph:
 
 
 def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
-                   extractor: Extractor | None = None, report: ReadReport | None = None) -> Corpus:
-    """Read (problems go to `report`; without one the first skip raises) and extract."""
+                   extractor: Extractor | None = None, report: ReadReport | None = None,
+                   engine: EngineOptions = EngineOptions(),
+                   on_progress: Callable[[int], None] | None = None) -> Corpus:
+    """Read (problems go to `report`; without one the first skip raises) and extract in streamed
+    batches (see `kg.engine`), then link the whole corpus. The papers kept for the graph are
+    without their text: only the extractions are held."""
     inputs = [str(i) for i in inputs]
     report = report if report is not None else ReadReport(fail_fast=True)
-    papers = list(read_papers(inputs, options.columns, report))
+    papers: list[Paper] = []
+    extractions: list[Extraction] = []
+    stream = extract_stream(read_papers(inputs, options.columns, report), ExtractorConfig(glossary=options.glossary),
+                            engine, extractor, on_progress)
+    for paper, extraction in stream:
+        papers.append(paper)
+        extractions.append(extraction)
     if not papers:
         skipped = f" ({report.summary_line()})" if report.problems else ""
         raise BuildError(f"{', '.join(inputs)}: no usable abstracts found{skipped}")
-    extractor = extractor or Extractor.create(zh_user_words=None if options.glossary else [])
-    return link_papers(papers, extractor.extract(papers), options)
+    return link_papers(papers, extractions, options)
 
 
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
                 options: BuildOptions = BuildOptions()) -> Corpus:
     """Corpus-wide linking of papers already read and extracted (what `kg build` does next)."""
+    jieba.setLogLevel(logging.WARNING)  # wordfreq's termhood loads jieba, which logs at INFO
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
     linker = zh_linker(list(extractions), options) if options.crosslingual else None
     return link_corpus(
@@ -179,11 +192,13 @@ def graph_corpus(corpus: Corpus) -> KnowledgeGraph:
 
 
 def build(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
-          extractor: Extractor | None = None, report: ReadReport | None = None) -> KnowledgeGraph:
+          extractor: Extractor | None = None, report: ReadReport | None = None,
+          engine: EngineOptions = EngineOptions(),
+          on_progress: Callable[[int], None] | None = None) -> KnowledgeGraph:
     """The graph of every usable paper; what was skipped or repaired is in `graph.report`
     (and in `skipped.jsonl` when saved)."""
     report = report if report is not None else ReadReport()
-    graph = graph_corpus(extract_corpus(inputs, options, extractor, report))
+    graph = graph_corpus(extract_corpus(inputs, options, extractor, report, engine, on_progress))
     graph.report = report
     return graph
 
@@ -248,6 +263,8 @@ def summary(graph: KnowledgeGraph) -> dict:
         "paper_similarity_edges": graph.papers.number_of_edges(),
         "components": nx.number_connected_components(graph.bipartite),
         "top10_pagerank": [r.label for r in graph.rankings[:10]],
+        # only when sampled (above 1,000 concepts), so the seeds' summary stays as it was
+        **({"betweenness_sample_k": graph.concepts.graph["betweenness_k"]} if "betweenness_k" in graph.concepts.graph else {}),
     }
 
 

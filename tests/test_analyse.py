@@ -135,3 +135,20 @@ def test_eigenvector_centrality_survives_a_disconnected_graph(make_corpus):
     analyse_concepts(g)
     assert g.nodes["hub"]["eigenvector"] > 0
     assert max(g, key=lambda n: g.nodes[n]["eigenvector"]) == "hub"
+
+
+def test_big_graphs_sample_betweenness_and_say_how_many_sources(make_corpus):
+    from kg.analyse import BETWEENNESS_EDGE_BUDGET, BETWEENNESS_MIN_SAMPLE, BETWEENNESS_SAMPLE, betweenness_sample
+
+    # a chain of 1,200 concepts, each two neighbours together in two papers
+    spec = {f"p:{i}:{j}": {f"c{i:04d}": 1, f"c{i + 1:04d}": 1} for i in range(1199) for j in (1, 2)}
+    g = concept_graph(make_corpus(spec))
+    assert betweenness_sample(g) == BETWEENNESS_SAMPLE
+    analyse_concepts(g)
+    assert g.graph["betweenness_k"] == BETWEENNESS_SAMPLE
+    assert max(g.nodes[n]["betweenness"] for n in g) > 0
+    dense = nx.complete_graph(1100)
+    assert BETWEENNESS_MIN_SAMPLE < betweenness_sample(dense) == BETWEENNESS_EDGE_BUDGET // 604_450 < BETWEENNESS_SAMPLE
+    small = concept_graph(make_corpus(two_groups_spec()))
+    analyse_concepts(small)
+    assert betweenness_sample(small) is None and "betweenness_k" not in small.graph

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from kg import pipeline
 from kg.cli import app
+from kg.store import STORE_FILE
 
 A, B = "000_66c4bdcf0f56642e:4", "004_4d7fe5d77dd9d4ee:9"
 COMMANDS = ("build", "top", "shared", "concept", "paper", "export")
@@ -245,7 +246,7 @@ def test_build_strict_exits_3_and_writes_nothing(runner, tmp_path, fast_extracto
     out = tmp_path / "out"
     result = run(runner, "build", src, "-o", out, "--strict")
     assert result.exit_code == 3, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("extracting")]
     assert len(lines) == 1 and lines[0].startswith("error: --strict:") and "broken.jsonl: line 2" in lines[0]
     assert not (out / "graph.graphml").exists() and not (out / "skipped.jsonl").exists()
     clean = tmp_path / "clean.jsonl"
@@ -368,7 +369,8 @@ def test_builds_are_byte_identical_and_ids_ignore_input_order(runner, tmp_path, 
     outs = [tmp_path / "one", tmp_path / "two", tmp_path / "reversed"]
     for out, order in zip(outs, (inputs, inputs, inputs[::-1])):
         assert run(runner, "build", *order, "-o", out, "-q").exit_code == 0
-    one, two = ({p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")} for out in outs[:2])
+    one, two = ({p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".") and p.name != STORE_FILE}
+                for out in outs[:2])
     assert one == two and len(one) == 14
     ids = [{d["paper_id"] for _, d in nx.read_graphml(out / "graph.graphml").nodes(data=True) if d["kind"] == "paper"}
            for out in outs]
@@ -382,7 +384,44 @@ def test_unparsable_bibtex_entry_is_one_reported_line_not_library_logs(runner, t
                    encoding="utf-8")
     result = run(runner, "build", bib, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("extracting")]
     assert lines[0].startswith("input problems: 1 skipped") and "refs.bib: line 2: cannot parse entry" in lines[0]
     assert lines[1].startswith("built")  # the build line (rich wraps it); no bibtexparser log text
     assert "aborted" not in result.stderr and "Parsing of" not in result.stderr
+
+
+# ------------------------------------------------------------------ scale: progress, cache, ego views
+
+
+def test_build_shows_progress_and_keeps_a_cache(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.txt"
+    src.write_text("Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n", encoding="utf-8")
+    result = run(runner, "build", src, "-o", tmp_path / "out", "--batch-size", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "extracting" in result.stderr and "1/1" in result.stderr and "papers/s" in result.stderr
+    assert (tmp_path / "out" / "extractions.sqlite").is_file()
+    result = run(runner, "build", src, "-o", tmp_path / "out2", "-q", "--no-cache")
+    assert result.exit_code == 0 and not (tmp_path / "out2" / "extractions.sqlite").exists()
+
+
+def test_build_with_a_damaged_cache_is_a_clean_failure(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.txt"
+    src.write_text("Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "extractions.sqlite").write_text("garbage " * 100)
+    assert_clean_failure(run(runner, "build", src, "-o", tmp_path / "out", "-q"), "extractions.sqlite")
+
+
+def test_view_concept_and_paper(runner, seed_out, tmp_path):
+    result = run(runner, "view", "concept", "GNN", "-g", seed_out, "-o", tmp_path / "c.html")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "c.html").stat().st_size < 5_000_000 and "wrote" in result.stderr
+    result = run(runner, "view", "paper", B, "-g", seed_out, "-o", tmp_path / "p.html")
+    assert result.exit_code == 0, result.stderr
+    assert B in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+def test_view_unknown_names_fail_cleanly(runner, seed_out, tmp_path):
+    assert_clean_failure(run(runner, "view", "concept", "zzz qqq", "-g", seed_out, "-o", tmp_path / "c.html"), "zzz qqq")
+    assert_clean_failure(run(runner, "view", "paper", "nope:1", "-g", seed_out, "-o", tmp_path / "p.html"), "nope:1")
+    assert_clean_failure(run(runner, "view", "concept", "GNN", "-g", tmp_path / "empty"), "graph.graphml")

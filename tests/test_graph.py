@@ -7,7 +7,8 @@ import math
 import networkx as nx
 import pytest
 
-from kg.graph import bipartite_graph, concept_graph, concept_node, idf, paper_graph, paper_node, papers_of
+from kg.graph import (ProjectionLimits, bipartite_graph, concept_graph, concept_node, idf, paper_graph, paper_node,
+                      papers_of)
 from kg.model import Link
 
 SPEC = {
@@ -170,3 +171,54 @@ def test_graphs_do_not_depend_on_insertion_order(make_corpus):
         edges = lambda g: sorted((min(u, v), max(u, v), sorted(d.items())) for u, v, d in g.edges(data=True))
         assert edges(a) == edges(b)
         assert dict(a.nodes(data=True)) == dict(b.nodes(data=True))
+
+
+# ------------------------------------------------------------------ big corpora: thinned projections
+
+EVERYTHING_SPARSE = ProjectionLimits(exact_max_pairs=0, min_concept_papers=1, min_cooccurrence=1,
+                                     similar_per_paper=10**9)
+
+
+def _same_graph(a: nx.Graph, b: nx.Graph) -> None:
+    assert list(a.nodes(data=True)) == list(b.nodes(data=True))
+    assert list(a.edges(data=True)) == list(b.edges(data=True))
+
+
+def test_sparse_counting_without_thresholds_is_the_exact_count(seed_graph):
+    """The sparse path with nothing thinned gives the exact graphs, attribute for attribute and
+    in the same order (so the same GraphML bytes)."""
+    corpus = seed_graph.corpus
+    _same_graph(concept_graph(corpus, EVERYTHING_SPARSE), concept_graph(corpus))
+    _same_graph(paper_graph(corpus, EVERYTHING_SPARSE), paper_graph(corpus))
+
+
+def test_small_corpora_are_counted_exactly_by_default(make_corpus):
+    corpus = make_corpus(SPEC)
+    assert not ProjectionLimits().thin_cooccurrence(corpus) and not ProjectionLimits().thin_similarity(corpus)
+    assert ProjectionLimits(exact_max_pairs=4).thin_cooccurrence(corpus)  # 1 + 3 + 1 pairs
+    assert not ProjectionLimits(exact_max_pairs=5).thin_cooccurrence(corpus)
+    assert concept_graph(corpus).has_edge("alpha", "beta") and concept_graph(corpus).has_edge("gamma", "delta")
+
+
+def test_thinned_cooccurrence_keeps_every_concept_but_only_repeated_frequent_pairs(make_corpus):
+    spec = {"p:1": {"a": 1, "b": 1, "once": 1}, "p:2": {"a": 1, "b": 1, "c": 1}, "p:3": {"a": 1, "c": 1},
+            "p:4": {"b": 1, "c": 1}, "p:5": {"a": 1, "b": 1}}
+    g = concept_graph(make_corpus(spec), ProjectionLimits(exact_max_pairs=0))
+    assert set(g) == {"a", "b", "c", "once"}
+    assert {tuple(sorted(e)) for e in g.edges} == {("a", "b"), ("a", "c"), ("b", "c")}  # once: 1 paper
+    assert g.edges["a", "b"]["weight"] == 3 and g.edges["a", "c"]["weight"] == 2
+    g = concept_graph(make_corpus(spec), ProjectionLimits(exact_max_pairs=0, min_cooccurrence=3))
+    assert list(g.edges) == [("a", "b")]
+
+
+def test_thinned_similarity_keeps_each_papers_strongest_neighbours(make_corpus):
+    spec = {"hub": {"x": 1, "y": 1, "z": 1}, "p:1": {"x": 1, "y": 1, "z": 1}, "p:2": {"x": 1, "y": 1},
+            "p:3": {"x": 1}, "p:4": {"z": 1, "w": 1}}
+    g = paper_graph(make_corpus(spec), ProjectionLimits(exact_max_pairs=0, similar_per_paper=1))
+    full = paper_graph(make_corpus(spec))
+    for node in g:  # each paper keeps at least its single best neighbour of the full graph
+        best = max(full[node], key=lambda o: (full.edges[node, o]["weight"], [-ord(c) for c in o]))
+        assert g.has_edge(node, best)
+    assert g.number_of_edges() < full.number_of_edges()
+    for a, b, d in g.edges(data=True):  # the kept edges carry the exact weights and evidence
+        assert d == full.edges[a, b]

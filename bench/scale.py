@@ -1,0 +1,227 @@
+"""How kg scales: wall time, throughput and peak memory of a build on N real abstracts.
+
+Corpus: ../shared/data/arxiv-zh-en/abstracts.jsonl.gz (46,578 arXiv abstracts, cs.CV/CL/AI/SD/RO,
+records whose `category` starts with `arXiv_`, in file order): `abstract_en`; with --mixed every
+fourth paper that has one is given as its Google Chinese translation (`abstract_zh_google`)
+instead. The figures, all measured in this one process (the machine's load shifts from minute to
+minute, so ratios between runs of the same process mean more than absolute seconds):
+
+- extraction floor: a bare `nlp.pipe` of the full default en_core_web_sm pipeline (all six
+  components, batch 64) over S English abstracts, against kg's English extraction of the same
+  texts in this process (its pipeline, its noun-chunk cleaning and acronyms); ratio = bare / kg;
+- workers: kg's extraction of the same S abstracts with --workers 1 and 2 (each worker process
+  loads its own models; that load is included);
+- per N: a full build (read, extract, link, graphs, ranking, exports, views) with the chosen
+  workers and the extraction cache, timed per stage; abstracts/s and words/s (English words
+  split on spaces, Chinese characters) of the extraction; peak RSS of the process tree
+  (this process plus worker processes, sampled every 0.1 s); the largest HTML view;
+- a rebuild after adding 100 new abstracts to the N (the cache spares the N).
+
+    python bench/scale.py                       # N = 1000 and 10000, ratio on 500 abstracts
+    python bench/scale.py --n 1000 --sample 200 # a quick look
+    python bench/scale.py --n 100000 --mixed    # all there is (72k papers with --mixed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+from kg import pipeline
+from kg.engine import EngineOptions, extract_stream
+from kg.extract import ENGLISH_MODELS, Extractor
+from kg.model import Paper
+from kg.read import read_papers
+from kg.store import STORE_FILE
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv-zh-en" / "abstracts.jsonl.gz"
+
+
+def load_records(path: Path, n: int, mixed: bool) -> list[dict]:
+    """The first n usable records as kg input rows (id, title, abstract)."""
+    rows: list[dict] = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            r = json.loads(line)
+            if not str(r.get("category", "")).startswith("arXiv_") or not r.get("abstract_en"):
+                continue
+            chinese = mixed and len(rows) % 4 == 3 and r.get("abstract_zh_google")
+            text = r["abstract_zh_google"] if chinese else r["abstract_en"]
+            rows.append({"id": r["arxiv_id"], "title": r.get("title", ""), "abstract": text})
+            if len(rows) >= n:
+                break
+    return rows
+
+
+def write_jsonl(rows: list[dict], path: Path) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def words(papers: list[Paper]) -> int:
+    return sum(len(p.text.split()) if p.lang == "en" else len(p.text) for p in papers)
+
+
+class PeakRSS:
+    """Peak resident memory of this process and its children, sampled in a thread."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> int:
+        me = psutil.Process()
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@contextmanager
+def timed(into: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    into[name] = into.get(name, 0.0) + time.perf_counter() - start
+
+
+def timing(into: dict[str, float], name: str, fn: Callable) -> Callable:
+    """`fn`, adding its run time to into[name] (to split pipeline.graph_corpus into graph and ranking)."""
+    def wrapper(*args, **kwargs):
+        with timed(into, name):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+def extraction_floor(papers: list[Paper]) -> dict[str, float]:
+    import spacy
+
+    english = [p for p in papers if p.lang == "en"]
+    texts = [p.text for p in english]
+    result: dict[str, float] = {"sample": len(english)}
+    for name in ENGLISH_MODELS:
+        try:
+            full = spacy.load(name)
+            break
+        except OSError:
+            continue
+    list(full.pipe(texts[:10]))
+    with timed(result, "bare_s"):
+        for _ in full.pipe(texts, batch_size=64):
+            pass
+    extractor = Extractor.create()
+    list(extractor.english.extract(english[:10]))
+    with timed(result, "kg_s"):
+        list(extractor.english.extract(english))
+    result["pipeline"] = ",".join(full.pipe_names)
+    result["kg_pipeline"] = ",".join(extractor.english.nlp.pipe_names)
+    for workers in (1, 2):
+        with timed(result, f"workers{workers}_s"):
+            for _ in extract_stream(english, engine=EngineOptions(workers=workers, batch_size=64)):
+                pass
+    return result
+
+
+def full_build(inputs: list[Path], workspace: Path, workers: int) -> dict[str, float]:
+    stages: dict[str, float] = {}
+    originals = {name: getattr(pipeline, name) for name in
+                 ("bipartite_graph", "concept_graph", "paper_graph", "analyse_concepts", "clusters", "link_papers")}
+    names = {"bipartite_graph": "graph", "concept_graph": "graph", "paper_graph": "graph",
+             "analyse_concepts": "rank", "clusters": "rank", "link_papers": "link"}
+    for name, fn in originals.items():
+        setattr(pipeline, name, timing(stages, names[name], fn))
+    try:
+        engine = EngineOptions(workers=workers, cache=workspace / STORE_FILE)
+        with PeakRSS() as rss, timed(stages, "total"):
+            with timed(stages, "read+extract+link"):
+                corpus = pipeline.extract_corpus(inputs, engine=engine)
+            graph = pipeline.graph_corpus(corpus)
+            with timed(stages, "save"):
+                graph.save(workspace)
+    finally:
+        for name, fn in originals.items():
+            setattr(pipeline, name, fn)
+    stages["extract"] = stages.pop("read+extract+link") - stages["link"]
+    stages["peak_rss_mib"] = rss.peak / 2**20
+    stages["largest_view_mb"] = max(p.stat().st_size for p in workspace.glob("*.html")) / 1e6
+    info = pipeline.summary(graph)
+    stages.update(concepts=info["concepts"], cooccurrence_edges=info["concept_cooccurrence_edges"],
+                  similarity_edges=info["paper_similarity_edges"])
+    return stages
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, nargs="*", default=[1000, 10000], help="corpus sizes (none: only the extraction comparison)")
+    parser.add_argument("--sample", type=int, default=500, help="abstracts for the bare nlp.pipe ratio and workers 1 vs 2 (0: skip)")
+    parser.add_argument("--workers", type=int, default=2, help="workers of the full builds")
+    parser.add_argument("--mixed", action="store_true", help="every fourth paper in Google's Chinese")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--keep", type=Path, help="keep inputs and workspaces here (default: a temporary folder)")
+    args = parser.parse_args()
+    if not args.data.is_file():
+        print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
+        return 1
+    rows = load_records(args.data, max([*args.n, args.sample]) + 100, args.mixed)
+    print(f"corpus: {args.data.name}, {len(rows):,} records loaded ({'mixed en/zh' if args.mixed else 'English'}); "
+          f"{psutil.cpu_count()} cores, load average {psutil.getloadavg()[0]:.1f}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        if args.sample:
+            sample = list(read_papers([write_jsonl(rows[:args.sample], root / "sample.jsonl")]))
+            floor = extraction_floor(sample)
+            print(f"\nextraction of {floor['sample']:.0f} English abstracts in this process:\n"
+                  f"  bare nlp.pipe, full pipeline ({floor['pipeline']}): {floor['bare_s']:.1f} s\n"
+                  f"  kg extraction ({floor['kg_pipeline']} + chunk cleaning, acronyms): {floor['kg_s']:.1f} s\n"
+                  f"  ratio bare / kg = {floor['bare_s'] / floor['kg_s']:.2f}x (target >= 1.5x)\n"
+                  f"  kg --workers 1: {floor['workers1_s']:.1f} s, --workers 2: {floor['workers2_s']:.1f} s "
+                  f"(speed-up {floor['workers1_s'] / floor['workers2_s']:.2f}x, model loads included)", flush=True)
+        header = ("N", "total s", "extract s", "abstracts/s", "words/s", "link s", "graph s", "rank s",
+                  "save s", "peak MiB", "view MB", "concepts", "co-occ edges", "+100 rebuild s")
+        print("\n| " + " | ".join(header) + " |\n|" + "---:|" * len(header), flush=True)
+        for n in args.n:
+            if n > len(rows) - 100:
+                print(f"| {n:,} | only {len(rows) - 100:,} records available |")
+                continue
+            data = write_jsonl(rows[:n], root / f"in{n}.jsonl")
+            papers_words = words(list(read_papers([data])))
+            s = full_build([data], root / f"out{n}", args.workers)
+            extra = write_jsonl(rows[n:n + 100], root / f"new{n}.jsonl")
+            start = time.perf_counter()
+            pipeline.build([data, extra], engine=EngineOptions(workers=1, cache=root / f"out{n}" / STORE_FILE)).save(root / f"out{n}")
+            rebuild = time.perf_counter() - start
+            print(f"| {n:,} | {s['total']:.0f} | {s['extract']:.0f} | {n / s['extract']:.1f} | "
+                  f"{papers_words / s['extract']:,.0f} | {s['link']:.1f} | {s['graph']:.1f} | {s['rank']:.1f} | "
+                  f"{s['save']:.1f} | {s['peak_rss_mib']:,.0f} | {s['largest_view_mb']:.2f} | {s['concepts']:,} | "
+                  f"{s['cooccurrence_edges']:,} | {rebuild:.1f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Progress bars for long builds (rich, on stderr): papers done, rate, ETA."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.text import Text
+
+
+class RateColumn(ProgressColumn):
+    """Papers per second since the start (rich's own speed column counts bytes, over a short
+    window that batches arriving together make meaningless)."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time or task.elapsed
+        speed = task.completed / elapsed if elapsed and task.completed else None
+        return Text(f"{speed:,.1f} papers/s" if speed else "… papers/s", style="progress.data.speed")
+
+
+@contextmanager
+def paper_progress(console: Console, total: int | None, description: str = "extracting") -> Iterator[Callable[[int], None]]:
+    """A bar over `total` papers; yields the callback that advances it by n papers."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
