@@ -284,3 +284,18 @@ def test_build_with_column_mapping_and_reference_inputs(runner, tmp_path, fast_e
     assert titles["nguyen_federated_2020"] == "Federated Learning with Differential Privacy at Scale"
     result = run(runner, "build", src, "-o", tmp_path / "out2", "--id-col", "nope")
     assert_clean_failure(result, "scopus.tsv", "line 1", "nope")
+
+
+def test_paper_shows_author_keywords_beside_concepts(runner, small_corpus, tmp_path):
+    from dataclasses import replace
+
+    from kg.export import write_graphml
+    from kg.pipeline import graph_corpus
+    small_corpus.papers[0] = replace(small_corpus.papers[0], meta={
+        "keywords": "[bold]message passing[/bold]; molecules", "year": "2022", "authors": "Ada Lovelace"})
+    write_graphml(graph_corpus(small_corpus).bipartite, tmp_path / "graph.graphml")
+    result = run(runner, "paper", "p:1", "-g", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "author keywords: [bold]message passing[/bold], molecules" in result.stdout  # as written
+    assert "Ada Lovelace · 2022" in result.stdout
+    assert "concepts: graph neural network×3" in result.stdout
