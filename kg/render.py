@@ -277,7 +277,7 @@ def _section(title: str, items: list[dict], total: int | None = None) -> dict:
 
 
 def _concept_panel(d: dict, n: Hashable, papers: dict, *more: dict) -> dict:
-    facts = [f"{_int(d.get('papers')):,} papers · PageRank {_num(d.get('pagerank')):.4f} · "
+    facts = [f"{_papers(_int(d.get('papers')))} · PageRank {_num(d.get('pagerank')):.4f} · "
              f"cluster {d.get('cluster', '?')}"]
     if "mean_year" in d:
         facts.append(f"Mean year of its papers: {_num(d['mean_year']):.1f}")
@@ -318,7 +318,7 @@ def _drawn_neighbours(n: Hashable, edges: list[tuple[Hashable, Hashable, dict]])
 
 
 def _neighbours_section(title: str, n: Hashable, edges: list, nodes: Any) -> dict:
-    return _section(title, [{"text": f"{_label(nodes[m], m)} ({_int(d.get('weight'))} papers)",
+    return _section(title, [{"text": f"{_label(nodes[m], m)} ({_papers(_int(d.get('weight')))})",
                              "node": _id(m)} for m, d in _drawn_neighbours(n, edges)])
 
 
@@ -377,6 +377,10 @@ def _colour(d: dict) -> str:
 def _size(value: float, top: float) -> float:
     """Radius ∝ √score, so area ∝ score: a node twice as central is not twice as wide."""
     return round(8 + 32 * math.sqrt(value / top), 2) if top > 0 and value > 0 else 8.0
+
+
+def _papers(n: int) -> str:
+    return f"{n:,} paper" + ("" if n == 1 else "s")
 
 
 def _in_papers(limits: ViewLimits) -> str:
@@ -615,7 +619,8 @@ $js
     DATA.legend.forEach(function (c) {
       var entry = legend.appendChild(el("div", null, "entry" + (String(c.cluster) === state.cluster ? " active" : "")));
       entry.appendChild(el("span", null, "swatch")).style.background = c.colour;
-      entry.appendChild(el("span", "Cluster " + c.cluster + " (" + c.count + " " + c.what + "): " + c.top.join(", ")));
+      entry.appendChild(el("span", "Cluster " + c.cluster + " (" + c.count + " " +
+        (c.count === 1 ? c.what.replace(/s$$/, "") : c.what) + ")" + (c.top.length ? ": " + c.top.join(", ") : "")));
       entry.title = "Show only this cluster (click again for all)";
       entry.addEventListener("click", function () {
         setCluster(state.cluster === String(c.cluster) ? "all" : String(c.cluster));
@@ -629,6 +634,9 @@ $js
     restyle();
   });
   colourBy.addEventListener("change", function () { state.colourBy = colourBy.value; restyle(); });
+  if (years.length && /(^#|&)colour=year(&|$$)/.test(location.hash)) {  // a link straight to the overlay
+    state.colourBy = colourBy.value = "year";
+  }
 
   // --- the side panel
   function panelItem(item) {
