@@ -16,7 +16,7 @@ import pytest
 
 from kg import pipeline
 from kg.query import find_concept
-from kg.render import YEAR_SCALE, render_concept_map
+from kg.render import YEAR_SCALE, render_concept_map, render_paper_similarity_map
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
@@ -57,7 +57,7 @@ def browser():
 class View:
     """One page of a view, with what the tests look at: dialogs, errors and requests."""
 
-    def __init__(self, browser, html: Path):
+    def __init__(self, browser, html: Path, fragment: str = ""):
         self.page = browser.new_page(viewport={"width": 1300, "height": 850})
         self.dialogs: list[str] = []
         self.errors: list[str] = []
@@ -65,7 +65,7 @@ class View:
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(html.resolve().as_uri())
+        self.page.goto(html.resolve().as_uri() + fragment)
         self.page.wait_for_selector("body[data-ready]", timeout=60_000)
 
     def js(self, expression: str, arg=None):
@@ -126,8 +126,8 @@ class View:
 def open_view(browser):
     views = []
 
-    def open_(html: Path) -> View:
-        views.append(View(browser, html))
+    def open_(html: Path, fragment: str = "") -> View:
+        views.append(View(browser, html, fragment))
         return views[-1]
     yield open_
     for view in views:
@@ -263,9 +263,22 @@ def test_year_overlay_colours_by_year_with_a_scale(open_view, tmp_path, small_co
     assert {i: n["color"] for i, n in view.nodes().items()} == {i: n["color"] for i, n in before.items()}
 
 
+def test_a_link_can_open_the_year_overlay(open_view, tmp_path, small_corpus):
+    small_corpus.papers = [replace(p, meta={"year": "2020"} if p.id == "p:1" else {}) for p in small_corpus.papers]
+    graph = pipeline.graph_corpus(small_corpus)
+    render_paper_similarity_map(graph.papers, tmp_path / "p.html")
+    view = open_view(tmp_path / "p.html", "#colour=year")
+    assert view.page.input_value("#colour-by") == "year"
+    colours = {i: n["color"] for i, n in view.nodes().items()}
+    assert colours["p:1"] == YEAR_SCALE[-1]  # one year: the top of the scale
+    assert {colours[p] for p in ("p:2", "p:3", "p:4")} == {"#d0d0d0"}  # no year: grey
+    assert "grey = no year known" in view.page.inner_text("#legend")
+
+
 def test_no_year_overlay_without_years(open_view, seed_out):
-    view = open_view(seed_out / "concept_map.html")
+    view = open_view(seed_out / "concept_map.html", "#colour=year")
     assert not view.page.is_visible("#colour-by")
+    assert view.page.input_value("#colour-by") == "cluster"
 
 
 # --- hostile text --------------------------------------------------------------------------------
