@@ -94,6 +94,7 @@ def render_concept_map(concepts: nx.Graph, path: str | os.PathLike[str], *,
                           title=f"{_label(nodes[a], a)} — {_label(nodes[b], b)}\n"
                                 f"together in {w:,} papers · "
                                 f"association {_num(d.get('association')):.3f}")
+    neighbours = _drawn_neighbours(edges)
     for n in chosen:
         if bipartite is not None and concept_node(str(n)) in bipartite:
             papers = _papers_section(page, bipartite, concept_node(str(n)), drawn=set())
@@ -101,7 +102,7 @@ def render_concept_map(concepts: nx.Graph, path: str | os.PathLike[str], *,
             lines = [line for line in _text(nodes[n], "paper_titles").splitlines() if line.strip()]
             papers = _section("Papers", [{"text": line} for line in lines])
         page.panels[_id(n)] = _concept_panel(nodes[n], n, papers,
-                                             _neighbours_section("Linked concepts", n, edges, nodes))
+                                             _neighbours_section("Linked concepts", neighbours.get(n, []), nodes))
     page.legend = _concept_legend(concepts, chosen)
     caption = (f"Showing {len(chosen):,} of {len(nodes):,} concepts "
                f"(top by PageRank{_in_papers(limits)}) and {len(edges):,} of "
@@ -187,10 +188,11 @@ def render_paper_similarity_map(papers: nx.Graph, path: str | os.PathLike[str], 
         w = _num(d.get("weight"))
         page.net.add_edge(_id(a), _id(b), width=round(1 + 5 * w / top_w, 2),
                           title=f"similarity {w:.3f}\nShared: {_clip(_text(d, 'shared'), 300)}")
+    neighbours = _drawn_neighbours(edges)
     for n in chosen:
         similar = [{"text": f"{_text(papers.nodes[m], 'title') or m} — shared: "
                             f"{_clip(_text(d, 'shared').replace(' | ', ', '), 200)}", "node": _id(m)}
-                   for m, d in _drawn_neighbours(n, edges)]
+                   for m, d in neighbours.get(n, [])]
         page.panels[_id(n)] = _paper_panel(papers.nodes[n], str(n), _section("Similar papers", similar))
     page.legend = _paper_legend(papers, chosen)
     caption = (f"Showing {len(chosen):,} of {len(papers):,} papers (top by summed "
@@ -312,14 +314,18 @@ def _papers_section(page: _Page, bipartite: nx.Graph, concept: Hashable, drawn: 
     return _section("Papers", items, total=len(ranked))
 
 
-def _drawn_neighbours(n: Hashable, edges: list[tuple[Hashable, Hashable, dict]]) -> list[tuple[Hashable, dict]]:
-    """n's neighbours along drawn edges, strongest first (edges come sorted so)."""
-    return [(b if a == n else a, d) for a, b, d in edges if n in (a, b)]
+def _drawn_neighbours(edges: list[tuple[Hashable, Hashable, dict]]) -> dict[Hashable, list[tuple[Hashable, dict]]]:
+    """Each node's neighbours along drawn edges, strongest first (edges come sorted so)."""
+    result: dict[Hashable, list[tuple[Hashable, dict]]] = {}
+    for a, b, d in edges:
+        result.setdefault(a, []).append((b, d))
+        result.setdefault(b, []).append((a, d))
+    return result
 
 
-def _neighbours_section(title: str, n: Hashable, edges: list, nodes: Any) -> dict:
+def _neighbours_section(title: str, neighbours: list[tuple[Hashable, dict]], nodes: Any) -> dict:
     return _section(title, [{"text": f"{_label(nodes[m], m)} ({_papers(_int(d.get('weight')))})",
-                             "node": _id(m)} for m, d in _drawn_neighbours(n, edges)])
+                             "node": _id(m)} for m, d in neighbours])
 
 
 def _concept_legend(concepts: nx.Graph, chosen: list[Hashable]) -> list[dict]:
@@ -338,19 +344,20 @@ def _concept_legend(concepts: nx.Graph, chosen: list[Hashable]) -> list[dict]:
 
 def _paper_legend(papers: nx.Graph, chosen: list[Hashable]) -> list[dict]:
     """Each drawn paper cluster: its colour, size and the concepts its papers share most."""
-    drawn = {_cluster(papers.nodes[n]) for n in chosen} - {-1}
-    legend = []
-    for c in sorted(drawn):
-        members = [n for n, d in papers.nodes(data=True) if _cluster(d) == c]
-        terms: dict[str, int] = {}
-        for _, _, d in papers.subgraph(members).edges(data=True):
+    cluster = {n: _cluster(d) for n, d in papers.nodes(data=True)}
+    drawn = sorted({cluster[n] for n in chosen} - {-1})
+    sizes: dict[int, int] = {}
+    for c in cluster.values():
+        sizes[c] = sizes.get(c, 0) + 1
+    terms: dict[int, dict[str, int]] = {c: {} for c in drawn}
+    for a, b, d in papers.edges(data=True):  # one pass: links inside a drawn cluster
+        counts = terms.get(cluster[a]) if cluster[a] == cluster[b] else None
+        if counts is not None:
             for term in _text(d, "shared").split(" | "):
                 if term.strip():
-                    terms[term] = terms.get(term, 0) + 1
-        top = sorted(terms, key=lambda t: (-terms[t], t))[:LEGEND_TERMS]
-        legend.append({"cluster": c, "colour": PALETTE[c % len(PALETTE)], "count": len(members),
-                       "what": "papers", "top": top})
-    return legend
+                    counts[term] = counts.get(term, 0) + 1
+    return [{"cluster": c, "colour": PALETTE[c % len(PALETTE)], "count": sizes[c], "what": "papers",
+             "top": sorted(terms[c], key=lambda t: (-terms[c][t], t))[:LEGEND_TERMS]} for c in drawn]
 
 
 def _web_url(url: str) -> str:
