@@ -257,8 +257,13 @@ def paper(
         return _fail(str(exc))
     if as_json:
         return _print_json(report)
-    out.print(f"[bold]{report.paper_id}[/bold] ({report.lang}): {report.title}", highlight=False)
-    out.print("concepts: " + ", ".join(f"{c['label']}×{c['mentions']}" for c in report.concepts), highlight=False)
+    out.print(f"[bold]{rich.markup.escape(report.paper_id)}[/bold] ({report.lang}): {rich.markup.escape(report.title)}", highlight=False)
+    about = [str(x) for x in (report.authors, report.venue, report.year, report.url) if x]
+    if about:
+        out.print(rich.markup.escape(" · ".join(about)), highlight=False)
+    if report.keywords:
+        out.print("author keywords: " + rich.markup.escape(", ".join(report.keywords)), highlight=False)
+    out.print("concepts: " + rich.markup.escape(", ".join(f"{c['label']}×{c['mentions']}" for c in report.concepts)), highlight=False)
     table = Table(title="Most similar papers")
     for col in ("paper", "title", "score", "because of"):
         table.add_column(col)

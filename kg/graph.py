@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
+from statistics import fmean
+from urllib.parse import quote, urlsplit
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from kg.model import Corpus
+from kg.model import Corpus, Paper
 
 PAPER_PREFIX = "paper:"
 CONCEPT_PREFIX = "concept:"
@@ -34,12 +37,66 @@ def papers_of(corpus: Corpus) -> dict[str, set[str]]:
     return result
 
 
+def paper_year(paper: Paper) -> int | None:
+    """The publication year when the reader found one ("2021", "2021-05-03" → 2021)."""
+    match = re.match(r"\s*(\d{4})(?!\d)", paper.meta.get("year", ""))
+    year = int(match.group(1)) if match else 0
+    return year if 1000 <= year <= 2999 else None
+
+
+def paper_url(paper: Paper) -> str:
+    """A web page for the paper: its own URL, else the arXiv or DOI landing page. Only http(s)
+    ever comes out, so a `javascript:` URL in an input file can never become a link."""
+    meta = paper.meta
+    url = meta.get("url", "").strip()
+    if url and urlsplit(url).scheme.lower() in ("http", "https") and urlsplit(url).netloc:
+        return url
+    arxiv = meta.get("arxiv_id", "").strip()
+    if arxiv:
+        return "https://arxiv.org/abs/" + quote(arxiv, safe="/.")
+    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", meta.get("doi", "").strip(), flags=re.I)
+    if doi:
+        return "https://doi.org/" + quote(doi, safe="/.:;()_-")
+    return ""
+
+
+def paper_attributes(paper: Paper) -> dict[str, str | int]:
+    """A paper node's attributes: the contract's three plus whatever metadata is known (never
+    empty strings, so a graph of plain abstracts stays as it was). Strings and ints only, for
+    GraphML."""
+    attrs: dict[str, str | int] = {"paper_id": paper.id, "title": paper.title, "lang": paper.lang}
+    year = paper_year(paper)
+    if year is not None:
+        attrs["year"] = year
+    for key in ("authors", "venue", "keywords"):
+        value = paper.meta.get(key, "").strip()
+        if value:
+            attrs[key] = value
+    url = paper_url(paper)
+    if url:
+        attrs["url"] = url
+    return attrs
+
+
+def mean_years(corpus: Corpus) -> dict[str, float]:
+    """Concept key → mean publication year of its papers with a known year (VOSviewer's overlay
+    colours by this); concepts whose papers have no year are left out."""
+    years = {p.id: y for p in corpus.papers if (y := paper_year(p)) is not None}
+    result = {}
+    for key, ids in papers_of(corpus).items():
+        known = [years[i] for i in sorted(ids) if i in years]
+        if known:
+            result[key] = round(fmean(known), 2)
+    return result
+
+
 def bipartite_graph(corpus: Corpus) -> nx.Graph:
     """Paper and concept nodes; an edge per paper–concept tie, weight = mentions."""
     g = nx.Graph()
     docs = papers_of(corpus)
+    years = mean_years(corpus)
     for paper in corpus.papers:
-        g.add_node(paper_node(paper.id), kind="paper", paper_id=paper.id, title=paper.title, lang=paper.lang)
+        g.add_node(paper_node(paper.id), kind="paper", **paper_attributes(paper))
     for key, concept in sorted(corpus.concepts.items()):
         g.add_node(
             concept_node(key),
@@ -52,6 +109,8 @@ def bipartite_graph(corpus: Corpus) -> nx.Graph:
             langs=" ".join(sorted(concept.langs)),
             links=" | ".join(f"{l.layer}: {l.surface} ({l.detail})" for l in concept.links),
         )
+        if key in years:
+            g.nodes[concept_node(key)]["mean_year"] = years[key]
     for (paper_id, key), surfaces in sorted(corpus.occurrences.items()):
         g.add_edge(
             paper_node(paper_id),
@@ -121,11 +180,14 @@ def concept_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits())
     by_paper: dict[str, list[str]] = defaultdict(list)
     for paper_id, key in corpus.occurrences:
         by_paper[paper_id].append(key)
+    years = mean_years(corpus)
     g = nx.Graph()
     for key in sorted(corpus.concepts):
         concept = corpus.concepts[key]
         g.add_node(key, label=concept.label, aliases=" | ".join(concept.aliases),
                    papers=len(docs.get(key, ())), termhood=concept.termhood)
+        if key in years:
+            g.nodes[key]["mean_year"] = years[key]
     if limits.thin_cooccurrence(corpus):
         pairs: Iterable[tuple[str, str, int]] = _sparse_cooccurrence(corpus, docs, limits)
     else:
@@ -179,7 +241,9 @@ def paper_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits()) -
     docs = papers_of(corpus)
     g = nx.Graph()
     for paper in corpus.papers:
-        g.add_node(paper.id, title=paper.title, lang=paper.lang)
+        attrs = paper_attributes(paper)
+        del attrs["paper_id"]  # the node id already is
+        g.add_node(paper.id, **attrs)
     if limits.thin_similarity(corpus):
         shared = _most_similar_pairs(corpus, docs, rarity, limits)
     else:

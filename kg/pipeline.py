@@ -238,7 +238,8 @@ def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions) ->
     write_text(written[5], _rankings_csv(graph.rankings))
     write_text(written[6], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     limits = ViewLimits(max_nodes=options.max_nodes, min_papers=options.min_papers)
-    views = {"concept_map.html": lambda p: render_concept_map(graph.concepts, p, limits=limits),
+    views = {"concept_map.html": lambda p: render_concept_map(graph.concepts, p, bipartite=graph.bipartite,
+                                                              limits=limits),
              "paper_concept_map.html": lambda p: render_paper_concept_map(graph.bipartite, p, limits=limits),
              "paper_similarity_map.html": lambda p: render_paper_similarity_map(graph.papers, p, limits=limits)}
     for name, render in views.items():

@@ -56,6 +56,11 @@ class PaperReport:
     paper_id: str
     title: str
     lang: str
+    year: int | None = None
+    authors: str = ""
+    venue: str = ""
+    url: str = ""
+    keywords: list[str] = field(default_factory=list)  # the authors' own, beside the extracted concepts
     concepts: list[dict] = field(default_factory=list)
     similar: list[SimilarPaper] = field(default_factory=list)
 
@@ -168,12 +173,19 @@ def concept(g: nx.Graph, term: str, n_neighbours: int = 10) -> ConceptReport:
     )
 
 
+def split_keywords(text: str) -> list[str]:
+    """Readers join author keywords with "; " (some exports use "," inside one keyword)."""
+    return [k.strip() for k in str(text).split(";") if k.strip()]
+
+
 def paper(g: nx.Graph, paper_id: str, n_similar: int = 5) -> PaperReport:
     node = find_paper(g, paper_id)
     attrs = g.nodes[node]
     concepts = sorted(g[node], key=lambda c: (-g.edges[node, c]["weight"] * float(g.nodes[c]["termhood"]), c))
     return PaperReport(
         paper_id=attrs["paper_id"], title=attrs["title"], lang=attrs["lang"],
+        year=attrs.get("year"), authors=attrs.get("authors", ""), venue=attrs.get("venue", ""),
+        url=attrs.get("url", ""), keywords=split_keywords(attrs.get("keywords", "")),
         concepts=[{"key": g.nodes[c]["key"], "label": g.nodes[c]["label"],
                    "mentions": g.edges[node, c]["weight"], "surfaces": _surfaces(g, node, c)} for c in concepts],
         similar=similar_papers(g, paper_id, n_similar),

@@ -425,3 +425,18 @@ def test_view_unknown_names_fail_cleanly(runner, seed_out, tmp_path):
     assert_clean_failure(run(runner, "view", "concept", "zzz qqq", "-g", seed_out, "-o", tmp_path / "c.html"), "zzz qqq")
     assert_clean_failure(run(runner, "view", "paper", "nope:1", "-g", seed_out, "-o", tmp_path / "p.html"), "nope:1")
     assert_clean_failure(run(runner, "view", "concept", "GNN", "-g", tmp_path / "empty"), "graph.graphml")
+
+
+def test_paper_shows_author_keywords_beside_concepts(runner, small_corpus, tmp_path):
+    from dataclasses import replace
+
+    from kg.export import write_graphml
+    from kg.pipeline import graph_corpus
+    small_corpus.papers[0] = replace(small_corpus.papers[0], meta={
+        "keywords": "[bold]message passing[/bold]; molecules", "year": "2022", "authors": "Ada Lovelace"})
+    write_graphml(graph_corpus(small_corpus).bipartite, tmp_path / "graph.graphml")
+    result = run(runner, "paper", "p:1", "-g", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "author keywords: [bold]message passing[/bold], molecules" in result.stdout  # as written
+    assert "Ada Lovelace · 2022" in result.stdout
+    assert "concepts: graph neural network×3" in result.stdout

@@ -222,3 +222,69 @@ def test_thinned_similarity_keeps_each_papers_strongest_neighbours(make_corpus):
     assert g.number_of_edges() < full.number_of_edges()
     for a, b, d in g.edges(data=True):  # the kept edges carry the exact weights and evidence
         assert d == full.edges[a, b]
+
+
+# ------------------------------------------------------------------ metadata
+
+
+def with_meta(corpus, metas):
+    """The corpus with reader metadata on some papers (paper id → meta)."""
+    from dataclasses import replace
+    corpus.papers = [replace(p, meta=metas.get(p.id, {})) for p in corpus.papers]
+    return corpus
+
+
+def test_paper_nodes_carry_metadata_and_author_keywords(make_corpus):
+    corpus = with_meta(make_corpus(SPEC), {
+        "p:1": {"year": "2021-05-03", "authors": "Ada Lovelace; Alan Turing", "venue": "NeurIPS",
+                "keywords": "graphs; 图神经网络", "url": "https://example.org/p1", "doi": "10.1/x"},
+        "p:2": {"year": "2019", "arxiv_id": "2101.00001", "doi": "10.1/y"},
+        "p:3": {"doi": "https://doi.org/10.1000/a b"},
+    })
+    g = bipartite_graph(corpus)
+    p1, p2, p3 = (g.nodes[paper_node(p)] for p in ("p:1", "p:2", "p:3"))
+    assert p1["year"] == 2021 and p1["authors"] == "Ada Lovelace; Alan Turing"
+    assert p1["venue"] == "NeurIPS" and p1["keywords"] == "graphs; 图神经网络"
+    assert p1["url"] == "https://example.org/p1"  # its own URL wins over the DOI
+    assert p2["url"] == "https://arxiv.org/abs/2101.00001" and p2["year"] == 2019
+    assert p3["url"] == "https://doi.org/10.1000/a%20b" and "year" not in p3
+    similarity = paper_graph(corpus)
+    assert similarity.nodes["p:1"]["url"] == "https://example.org/p1"
+    assert similarity.nodes["p:2"]["year"] == 2019
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x",
+                                 "vbscript:x", "//evil.example/x", "https:no-host"])
+def test_only_http_urls_become_links(make_corpus, url):
+    corpus = with_meta(make_corpus(SPEC), {"p:1": {"url": url}, "p:2": {"url": url, "doi": "10.5/z"}})
+    g = bipartite_graph(corpus)
+    assert "url" not in g.nodes[paper_node("p:1")]
+    assert g.nodes[paper_node("p:2")]["url"] == "https://doi.org/10.5/z"
+
+
+def test_concepts_get_the_mean_year_of_their_dated_papers(make_corpus):
+    corpus = with_meta(make_corpus(SPEC), {"p:1": {"year": "2018"}, "p:2": {"year": "2021"},
+                                           "p:3": {"year": "n.d."}})
+    g, c = bipartite_graph(corpus), concept_graph(corpus)
+    assert g.nodes[concept_node("alpha")]["mean_year"] == 2019.5  # p:1 and p:2
+    assert g.nodes[concept_node("gamma")]["mean_year"] == 2021.0  # p:3 has no year
+    assert "mean_year" not in g.nodes[concept_node("delta")]  # only in p:3
+    assert c.nodes["alpha"]["mean_year"] == 2019.5 and "mean_year" not in c.nodes["delta"]
+
+
+def test_graph_without_metadata_has_no_metadata_attributes(make_corpus):
+    g = bipartite_graph(make_corpus(SPEC))
+    names = {k for _, d in g.nodes(data=True) for k in d}
+    assert not names & {"year", "mean_year", "url", "authors", "venue", "keywords"}
+
+
+def test_metadata_survives_graphml(make_corpus, tmp_path):
+    from kg.export import write_graphml
+    corpus = with_meta(make_corpus(SPEC), {"p:1": {"year": "2020", "keywords": "a; b"},
+                                           "p:3": {"url": "http://x.org"}})
+    write_graphml(bipartite_graph(corpus), tmp_path / "g.graphml")
+    back = nx.read_graphml(tmp_path / "g.graphml")
+    assert back.nodes[paper_node("p:1")]["year"] == 2020
+    assert back.nodes[paper_node("p:1")]["keywords"] == "a; b"
+    assert back.nodes[concept_node("alpha")]["mean_year"] == 2020.0
+    assert back.nodes[paper_node("p:3")]["url"] == "http://x.org"

@@ -195,3 +195,16 @@ def test_seed_top_and_paper(seed_graph):
 def test_seed_unknown_paper_suggests(seed_graph):
     with pytest.raises(QueryError, match="did you mean .*000_66c4bdcf0f56642e:4"):
         seed_graph.paper("000_66c4bdcf0f56642e:44")
+
+
+def test_paper_report_shows_author_keywords_and_metadata(small_corpus, tmp_path):
+    from dataclasses import replace
+    small_corpus.papers[0] = replace(small_corpus.papers[0], meta={
+        "keywords": "message passing; molecules", "year": "2022", "venue": "ICML", "arxiv_id": "2201.1"})
+    path = tmp_path / "g.graphml"
+    write_graphml(graph_corpus(small_corpus).bipartite, path)
+    report = query.paper(nx.read_graphml(path), "p:1")
+    assert report.keywords == ["message passing", "molecules"]
+    assert (report.year, report.venue, report.url) == (2022, "ICML", "https://arxiv.org/abs/2201.1")
+    assert query.paper(nx.read_graphml(path), "p:2").keywords == []
+    assert to_jsonable(report)["keywords"] == ["message passing", "molecules"]

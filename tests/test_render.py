@@ -198,3 +198,82 @@ def test_empty_graph(tmp_path: Path) -> None:
     assert render_concept_map(nx.Graph(), out) == ViewSummary(0, 0, 0, 0)
     assert "Showing 0 of 0 concepts" in out.read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir()] == ["e.html"]  # no temp file left behind
+
+
+def test_concept_panels_list_papers_with_safe_links_and_evidence(tmp_path: Path) -> None:
+    concepts = concept_graph(6)
+    bipartite = nx.Graph()
+    urls = {0: "https://example.org/0", 1: "javascript:alert(1)", 2: "", 3: "http://x.org/3"}
+    for p, url in urls.items():
+        bipartite.add_node(f"paper:p{p}", kind="paper", paper_id=f"p{p}", title=f"T{p} {EVIL}",
+                           lang="en", **({"url": url} if url else {}), **({"year": 2000 + p} if p else {}))
+    for key, d in concepts.nodes(data=True):
+        bipartite.add_node(f"concept:{key}", kind="concept", **d)
+    for p in urls:  # c00 in every paper, p3 mentioning it most
+        bipartite.add_edge(f"paper:p{p}", "concept:c00", weight=1 + p // 3)
+    concepts.nodes["c00"]["links"] = "acronym: GNN (GNN = graph networks) | glossary: 图网络 (x)"
+    out = tmp_path / "c.html"
+    render_concept_map(concepts, out, bipartite=bipartite)
+    data = embedded_data(out.read_text(encoding="utf-8"))
+    panel = data["panels"]["c00"]
+    sections = {s["title"]: s["items"] for s in panel["sections"]}
+    assert [i["paper"] for i in sections["Papers"]] == ["p3", "p0", "p1", "p2"]
+    assert data["papers"]["p3"] == {"text": f"T3 {EVIL} (2003)", "url": "http://x.org/3"}
+    assert data["papers"]["p0"] == {"text": f"T0 {EVIL}", "url": "https://example.org/0"}
+    assert data["papers"]["p1"]["url"] == ""  # never a javascript: link
+    assert [i["text"] for i in sections["Also written"]] == ["concept 0", "概念0", "Alias0"]
+    assert [i["text"] for i in sections["Merged from (evidence)"]] == [
+        "acronym: GNN (GNN = graph networks)", "glossary: 图网络 (x)"]
+    linked = [i["node"] for i in sections["Linked concepts"]]
+    assert linked and set(linked) <= {n["id"] for n in data["nodes"]}
+
+
+def test_panel_lists_are_capped_with_a_count(tmp_path: Path) -> None:
+    concepts = concept_graph(3)
+    bipartite = nx.Graph()
+    bipartite.add_node("concept:c00", kind="concept", **concepts.nodes["c00"])
+    for p in range(40):
+        bipartite.add_node(f"paper:p{p:02d}", kind="paper", paper_id=f"p{p:02d}", title=f"T{p}", lang="en")
+        bipartite.add_edge(f"paper:p{p:02d}", "concept:c00", weight=1)
+    out = tmp_path / "c.html"
+    render_concept_map(concepts, out, bipartite=bipartite)
+    data = embedded_data(out.read_text(encoding="utf-8"))
+    papers = next(s for s in data["panels"]["c00"]["sections"] if s["title"] == "Papers")["items"]
+    assert len(papers) == 26 and papers[-1] == {"text": "… and 15 more"}
+    assert len(data["papers"]) == 25  # only the papers a panel cites are embedded
+
+
+def test_cluster_legend_has_colours_and_top_terms(tmp_path: Path) -> None:
+    out = tmp_path / "c.html"
+    render_concept_map(concept_graph(12), out, limits=ViewLimits(max_nodes=4))
+    legend = embedded_data(out.read_text(encoding="utf-8"))["legend"]
+    # drawn: c00..c03 (top PageRank) → clusters 0, 1, 2; terms over every concept of the cluster
+    assert [c["cluster"] for c in legend] == [0, 1, 2]
+    assert legend[1]["count"] == 4 and legend[1]["top"] == ["concept 1", "concept 4", "concept 7", "concept 10"]
+    assert legend[0]["colour"] != legend[1]["colour"]
+
+
+def test_paper_panels_show_metadata_and_author_keywords(tmp_path: Path) -> None:
+    g = paper_graph(4)
+    g.nodes["p1"].update(year=2020, authors="A. Author", venue="Venue", keywords=f"kw one; {EVIL}",
+                         url="https://example.org/p1")
+    out = tmp_path / "p.html"
+    render_paper_similarity_map(g, out)
+    data = embedded_data(out.read_text(encoding="utf-8"))
+    panel = data["panels"]["p1"]
+    assert panel["url"] == "https://example.org/p1" and panel["facts"] == ["p1 · en · 2020", "A. Author", "Venue"]
+    sections = {s["title"]: [i.get("text") for i in s["items"]] for s in panel["sections"]}
+    assert sections["Author keywords"] == ["kw one", EVIL]
+    assert sections["Similar papers"][0].startswith("Paper ")
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert nodes["p1"]["year"] == 2020 and "year" not in nodes["p0"]
+    assert [c["cluster"] for c in data["legend"]] == [0, 1]
+
+
+def test_bipartite_paper_panel_lists_its_concepts(tmp_path: Path) -> None:
+    out = tmp_path / "b.html"
+    render_paper_concept_map(bipartite_graph(), out)
+    data = embedded_data(out.read_text(encoding="utf-8"))
+    concepts = next(s for s in data["panels"]["paper:p0"]["sections"] if s["title"] == "Concepts")
+    assert [i["node"] for i in concepts["items"]] == ["concept:c01", "concept:c00", "concept:c02"]
+    assert concepts["items"][0]["text"] == "concept 1 ×2"
