@@ -154,8 +154,9 @@ class Dictionary:
     def english_words(self) -> frozenset[str]:
         """Every single English word CEDICT uses in a sense: the parts a compound key can split into."""
         if self._vocabulary is None:
-            text = "\n".join(raw for senses in self._raw.values() for raw in senses)
-            self._vocabulary = frozenset(re.findall(r"\b[a-z]+\b", text.lower()))
+            word = re.compile(r"\b[a-z]+\b")
+            self._vocabulary = frozenset(w for senses in self._raw.values() for raw in senses
+                                         for w in word.findall(raw.lower()))
         return self._vocabulary
 
     def senses(self, word: str) -> list[str]:

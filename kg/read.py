@@ -237,13 +237,15 @@ _FOREIGN = ("fr", "de", "es", "it", "pt", "nl", "sv", "da", "nb", "fi", "pl", "c
 def _common_words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
     """English's 100 commonest words, and for other Latin-script languages their 100 commonest
     that are not among English's 500 commonest ("de", "und", "que", …) as word → languages."""
-    from wordfreq import top_n_list
+    from wordfreq import get_frequency_list, top_n_list
 
     english = frozenset(top_n_list("en", 500))
     foreign: dict[str, tuple[str, ...]] = {}
     for lang in _FOREIGN:
         for word in set(top_n_list(lang, 100)) - english:
             foreign[word] = (*foreign.get(word, ()), lang)
+        # wordfreq keeps every whole list it loaded (~30 MB each); we keep 100 words of each
+        get_frequency_list.cache_clear()
     return frozenset(top_n_list("en", 100)), foreign
 
 
