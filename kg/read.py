@@ -34,6 +34,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import logging
 import os
 import re
 from collections import Counter
@@ -93,7 +94,14 @@ class ReadError(ValueError):
 
     def __init__(self, file: str | os.PathLike[str], record: str = "", reason: str = "") -> None:
         self.file, self.record, self.reason = str(file), record, reason
-        super().__init__(": ".join(part for part in (self.file, record, reason) if part))
+        super().__init__(one_line(self.file, record, reason))
+
+
+def one_line(*parts: str) -> str:
+    """`parts` joined by ": " with control characters escaped: ids and titles come from the
+    input, and an id holding a newline must not break the one-line message."""
+    text = ": ".join(part for part in parts if part)
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return ": ".join(part for part in (self.file, self.record, self.reason) if part)
+        return one_line(self.file, self.record, self.reason)
 
     def to_dict(self) -> dict[str, str]:
         return {"file": self.file, "record": self.record, "kind": self.kind, "reason": self.reason}
@@ -255,6 +263,7 @@ def _used_in_chinese(char: str) -> bool:
     Chinese); random or garbled Han text has ~40%, and jieba's HMM takes ~45 ms per such character."""
     from wordfreq import zipf_frequency
 
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # wordfreq's jieba says it loaded its dictionary
     return zipf_frequency(char, "zh") > 0
 
 

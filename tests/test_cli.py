@@ -440,3 +440,11 @@ def test_paper_shows_author_keywords_beside_concepts(runner, small_corpus, tmp_p
     assert "author keywords: [bold]message passing[/bold], molecules" in result.stdout  # as written
     assert "Ada Lovelace · 2022" in result.stdout
     assert "concepts: graph neural network×3" in result.stdout
+
+
+def test_quiet_build_prints_nothing(tmp_path):
+    """A real process, so the libraries' own log handlers (jieba's) would show too."""
+    seeds = Path(__file__).parent.parent / "seeds"
+    proc = subprocess.run([sys.executable, "-m", "kg", "build", str(seeds), "-o", str(tmp_path / "out"), "-q"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == "", proc.stderr
