@@ -328,7 +328,7 @@ class ZhEnLinker:
         keys = [k for k in found if found[k][0]] or list(found)
         return keys[0] if len(keys) == 1 else self._dominant(found)
 
-    def _dominant(self, found: Mapping[str, object]) -> str | None:
+    def _dominant(self, found: dict[str, tuple[bool, list[_Reading]]]) -> str | None:
         """With paper counts: the key used by DOMINANCE times more English papers than any rival
         (学习 reads "learning" or "study"; a machine-learning corpus says which it means), else None."""
         ranked = sorted(found, key=lambda k: (-self.papers.get(k, 0), k))
@@ -339,9 +339,8 @@ class ZhEnLinker:
             return None
         # only a word's usual senses may be chosen this way: 证明 "proof" is not "identification"
         # (its third sense) just because the corpus talks of identification
-        path = found[ranked[0]][1] if isinstance(found[ranked[0]], tuple) else []
         usual = all(r.glossary or r.zh.isascii() or r.text in self.dictionary.senses(r.zh)[:DOMINANT_SENSES]
-                    for r in path)
+                    for r in found[ranked[0]][1])
         return ranked[0] if usual else None
 
     def link(self, zh_words: Sequence[str]) -> ZhLink | None:
