@@ -41,7 +41,7 @@ from kg import pipeline
 from kg.engine import EngineOptions, extract_stream
 from kg.extract import ENGLISH_MODELS, Extractor
 from kg.model import Paper
-from kg.read import read_papers
+from kg.read import ReadReport, read_papers
 from kg.store import STORE_FILE
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv-zh-en" / "abstracts.jsonl.gz"
@@ -159,7 +159,7 @@ def full_build(inputs: list[Path], workspace: Path, workers: int) -> dict[str, f
         engine = EngineOptions(workers=workers, cache=workspace / STORE_FILE)
         with PeakRSS() as rss, timed(stages, "total"):
             with timed(stages, "read+extract+link"):
-                corpus = pipeline.extract_corpus(inputs, engine=engine)
+                corpus = pipeline.extract_corpus(inputs, engine=engine, report=ReadReport())
             graph = pipeline.graph_corpus(corpus)
             with timed(stages, "save"):
                 graph.save(workspace)
@@ -210,7 +210,7 @@ def main() -> int:
                 print(f"| {n:,} | only {len(rows) - 100:,} records available |")
                 continue
             data = write_jsonl(rows[:n], root / f"in{n}.jsonl")
-            papers_words = words(list(read_papers([data])))
+            papers_words = words(list(read_papers([data], report=ReadReport())))  # real data has duplicates
             s = full_build([data], root / f"out{n}", args.workers)
             extra = write_jsonl(rows[n:n + 100], root / f"new{n}.jsonl")
             start = time.perf_counter()
