@@ -31,7 +31,7 @@ from kg import pipeline, query, workspace
 from kg.export import FORMATS, export as export_graph
 from kg.engine import EngineError, EngineOptions
 from kg.progress import paper_progress
-from kg.read import Columns, ReadError, ReadReport, read_papers
+from kg.read import Columns, ReadError, ReadReport, count_records, read_papers
 from kg.store import STORE_FILE, StoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -136,8 +136,7 @@ def build(
     report = ReadReport()
     try:
         with workspace.locked(output):
-            # counted with a throw-away report: the build's own report lists each problem once
-            total = None if quiet or as_json else sum(1 for _ in read_papers(inputs, options.columns, ReadReport()))
+            total = None if quiet or as_json else count_records(inputs, options.columns)
             with paper_progress(err, total) if total else nullcontext() as advance:
                 corpus = pipeline.extract_corpus(inputs, options, report=report, engine=run, on_progress=advance)
             with err.status("graphs, rankings and views…", spinner="dots") if not (quiet or as_json) else nullcontext():

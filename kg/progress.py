@@ -23,9 +23,18 @@ class RateColumn(ProgressColumn):
 
 @contextmanager
 def paper_progress(console: Console, total: int | None, description: str = "extracting") -> Iterator[Callable[[int], None]]:
-    """A bar over `total` papers; yields the callback that advances it by n papers."""
+    """A bar over `total` papers (a forecast: skipped records never arrive, so the bar closes at
+    what was done); yields the callback that advances it by n papers."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(description, total=total)
-        yield lambda n: progress.advance(task, n)
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            progress.advance(task, n)
+
+        yield advance
+        progress.update(task, total=done)

@@ -399,6 +399,10 @@ def test_build_shows_progress_and_keeps_a_cache(runner, tmp_path, fast_extractor
     result = run(runner, "build", src, "-o", tmp_path / "out", "--batch-size", "1")
     assert result.exit_code == 0, result.stderr
     assert "extracting" in result.stderr and "1/1" in result.stderr and "papers/s" in result.stderr
+    src.write_text("Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n"
+                   "Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n", encoding="utf-8")
+    result = run(runner, "build", src, "-o", tmp_path / "out", "--batch-size", "1")
+    assert result.exit_code == 0 and "1/1" in result.stderr  # forecast 2, a duplicate skipped: the bar ends at 1
     assert (tmp_path / "out" / "extractions.sqlite").is_file()
     result = run(runner, "build", src, "-o", tmp_path / "out2", "-q", "--no-cache")
     assert result.exit_code == 0 and not (tmp_path / "out2" / "extractions.sqlite").exists()

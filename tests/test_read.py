@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.read import ReadError, ReadReport, derive_title, detect_language, input_files, read_papers
+from kg.read import ReadError, ReadReport, count_records, derive_title, detect_language, input_files, read_papers
 
 SEP = "translated by 谷歌翻译"
 
@@ -768,3 +768,19 @@ def test_han_text_with_characters_chinese_does_not_use_is_skipped(tmp_path):
     papers, report = read_reported(f)
     assert [p.id for p in papers] == ["y"]  # one rare character in real Chinese is fine
     assert [p.record for p in report.skipped] == ["paper x"] and "not Chinese text" in report.skipped[0].reason
+
+
+def test_count_records_forecasts_what_read_papers_yields(tmp_path, seeds_dir):
+    good = tmp_path / "a.jsonl"
+    good.write_text("".join(json.dumps({"id": str(i), "abstract": f"Graph neural networks, study {i}."}) + "\n"
+                            for i in range(5)) + "\n\n", encoding="utf-8")
+    csv_file = tmp_path / "b.csv"
+    csv_file.write_text('id,title,abstract\nc1,T,"Federated learning\non phones."\nc2,T,Transformers.\n',
+                        encoding="utf-8")
+    inputs = [good, csv_file, seeds_dir]
+    assert count_records(inputs) == len(list(read_papers(inputs))) == 5 + 2 + 20
+    broken = tmp_path / "c.jsonl"
+    broken.write_text('{"id": "x", "abstract": "Graph neural networks."}\nnot json\n', encoding="utf-8")
+    assert count_records([broken]) == 2 and len(read_reported(broken)[0]) == 1  # a forecast: reading skips one
+    (tmp_path / "d.bib").write_text("@article{k, title = {unclosed\n", encoding="utf-8")
+    assert count_records([tmp_path / "d.bib"]) == 0  # unreadable files count nothing, and raise nothing
