@@ -15,11 +15,12 @@ minute, so ratios between runs of the same process mean more than absolute secon
   workers and the extraction cache, timed per stage; abstracts/s and words/s (English words
   split on spaces, Chinese characters) of the extraction; peak RSS of the process tree
   (this process plus worker processes, sampled every 0.1 s); the largest HTML view;
-- a rebuild after adding 100 new abstracts to the N (the cache spares the N).
+- a rebuild after adding 100 new abstracts to the N (the cache spares the N), with every
+  export and with graph.graphml alone (`kg build --formats none`).
 
     python bench/scale.py                       # N = 1000 and 10000, ratio on 500 abstracts
     python bench/scale.py --n 1000 --sample 200 # a quick look
-    python bench/scale.py --n 100000 --mixed    # all there is (72k papers with --mixed)
+    python bench/scale.py --n 72000 --both      # all there is: 46,578 English + their Chinese
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ from kg.store import STORE_FILE
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv-zh-en" / "abstracts.jsonl.gz"
 
 
-def load_records(path: Path, n: int, mixed: bool) -> list[dict]:
-    """The first n usable records as kg input rows (id, title, abstract)."""
+def load_records(path: Path, n: int, mixed: bool, both: bool = False) -> list[dict]:
+    """The first n usable records as kg input rows (id, title, abstract); with `both`, each
+    English abstract is followed by its Chinese translation as a paper of its own (id + ":zh"),
+    the only way to more papers than the corpus has abstracts."""
     rows: list[dict] = []
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:
@@ -58,9 +61,11 @@ def load_records(path: Path, n: int, mixed: bool) -> list[dict]:
             chinese = mixed and len(rows) % 4 == 3 and r.get("abstract_zh_google")
             text = r["abstract_zh_google"] if chinese else r["abstract_en"]
             rows.append({"id": r["arxiv_id"], "title": r.get("title", ""), "abstract": text})
+            if both and r.get("abstract_zh_google"):
+                rows.append({"id": r["arxiv_id"] + ":zh", "title": "", "abstract": r["abstract_zh_google"]})
             if len(rows) >= n:
                 break
-    return rows
+    return rows[:n]
 
 
 def write_jsonl(rows: list[dict], path: Path) -> Path:
@@ -181,14 +186,16 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=500, help="abstracts for the bare nlp.pipe ratio and workers 1 vs 2 (0: skip)")
     parser.add_argument("--workers", type=int, default=2, help="workers of the full builds")
     parser.add_argument("--mixed", action="store_true", help="every fourth paper in Google's Chinese")
+    parser.add_argument("--both", action="store_true", help="English abstracts and their Chinese translations as papers")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--keep", type=Path, help="keep inputs and workspaces here (default: a temporary folder)")
     args = parser.parse_args()
     if not args.data.is_file():
         print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
         return 1
-    rows = load_records(args.data, max([*args.n, args.sample]) + 100, args.mixed)
-    print(f"corpus: {args.data.name}, {len(rows):,} records loaded ({'mixed en/zh' if args.mixed else 'English'}); "
+    rows = load_records(args.data, max([*args.n, args.sample]) + 100, args.mixed, args.both)
+    kind = "English and Chinese twins" if args.both else "mixed en/zh" if args.mixed else "English"
+    print(f"corpus: {args.data.name}, {len(rows):,} records loaded ({kind}); "
           f"{psutil.cpu_count()} cores, load average {psutil.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
@@ -203,7 +210,7 @@ def main() -> int:
                   f"  kg --workers 1: {floor['workers1_s']:.1f} s, --workers 2: {floor['workers2_s']:.1f} s "
                   f"(speed-up {floor['workers1_s'] / floor['workers2_s']:.2f}x, model loads included)", flush=True)
         header = ("N", "total s", "extract s", "abstracts/s", "words/s", "link s", "graph s", "rank s",
-                  "save s", "peak MiB", "view MB", "concepts", "co-occ edges", "+100 rebuild s")
+                  "save s", "peak MiB", "view MB", "concepts", "co-occ edges", "+100 rebuild s", "+100, --formats none s")
         print("\n| " + " | ".join(header) + " |\n|" + "---:|" * len(header), flush=True)
         for n in args.n:
             if n > len(rows) - 100:
@@ -216,10 +223,14 @@ def main() -> int:
             start = time.perf_counter()
             pipeline.build([data, extra], engine=EngineOptions(workers=1, cache=root / f"out{n}" / STORE_FILE)).save(root / f"out{n}")
             rebuild = time.perf_counter() - start
+            start = time.perf_counter()
+            pipeline.build([data, extra], engine=EngineOptions(workers=1, cache=root / f"out{n}" / STORE_FILE)).save(
+                root / f"out{n}", pipeline.BuildOptions(formats=()))
+            lean = time.perf_counter() - start
             print(f"| {n:,} | {s['total']:.0f} | {s['extract']:.0f} | {n / s['extract']:.1f} | "
                   f"{papers_words / s['extract']:,.0f} | {s['link']:.1f} | {s['graph']:.1f} | {s['rank']:.1f} | "
                   f"{s['save']:.1f} | {s['peak_rss_mib']:,.0f} | {s['largest_view_mb']:.2f} | {s['concepts']:,} | "
-                  f"{s['cooccurrence_edges']:,} | {rebuild:.1f} |", flush=True)
+                  f"{s['cooccurrence_edges']:,} | {rebuild:.1f} | {lean:.1f} |", flush=True)
     return 0
 
 

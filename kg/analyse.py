@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import asdict, dataclass
+import random
+from collections.abc import Hashable
+from dataclasses import dataclass, fields
 
+import igraph
 import networkx as nx
-from scipy.sparse.linalg import ArpackNoConvergence
 
 SEED = 42
 METRICS = ("degree", "weighted_degree", "pagerank", "betweenness", "eigenvector")
 #: Above this many nodes betweenness is estimated from a fixed-seed sample of k sources
-#: (exact betweenness on a 2,800-concept co-occurrence graph takes about a minute).
+#: (exact betweenness costs a search from every node: hours on a 100,000-concept graph).
 EXACT_BETWEENNESS_MAX = 1000
 BETWEENNESS_SAMPLE = 200
 #: Each sampled source costs a search over the whole graph, so on big graphs fewer sources are
-#: drawn: about this many edge visits in all, never fewer than BETWEENNESS_MIN_SAMPLE sources.
-BETWEENNESS_EDGE_BUDGET = 20_000_000
+#: drawn: about this many edge visits in all, never fewer than BETWEENNESS_MIN_SAMPLE sources
+#: (igraph's searches, in C, visit ~10⁷ edges a second).
+BETWEENNESS_EDGE_BUDGET = 200_000_000
 BETWEENNESS_MIN_SAMPLE = 20
 
 
@@ -36,31 +38,50 @@ class Ranking:
 
 def _eigenvector(g: nx.Graph) -> dict[str, float]:
     """Eigenvector centrality is undefined on a disconnected graph as a whole; compute it per
-    component and scale by the component's share of nodes, so a small island's hub never
-    outranks the main component's."""
+    component (igraph's ARPACK), at unit length as networkx gives it, scaled by the component's
+    share of nodes, so a small island's hub never outranks the main component's."""
     result = dict.fromkeys(g, 0.0)
     n = g.number_of_nodes()
-    for component in sorted(nx.connected_components(g), key=lambda c: (-len(c), min(c))):
-        if len(component) < 2:
+    if n == 0:
+        return result
+    h, nodes = _igraph(g, "weight")
+    for members in h.connected_components():
+        if len(members) < 2:
             continue
-        sub = g.subgraph(sorted(component))
-        try:
-            with warnings.catch_warnings():  # scipy notes it solves tiny components densely
-                warnings.simplefilter("ignore", RuntimeWarning)
-                values = nx.eigenvector_centrality_numpy(sub, weight="weight")
-        except (nx.NetworkXException, ValueError, TypeError, ArpackNoConvergence):
-            continue  # ARPACK gives up on long thin components of big graphs: no score there
-        for node, value in values.items():
-            result[node] = abs(value) * len(component) / n
+        values = h.induced_subgraph(members).eigenvector_centrality(weights="weight")
+        length = sum(v * v for v in values) ** 0.5
+        if not length:
+            continue
+        for i, value in zip(members, values):
+            result[nodes[i]] = abs(value) / length * len(members) / n
     return result
 
 
+def _igraph(g: nx.Graph, weight: str | None = None) -> tuple[igraph.Graph, list[Hashable]]:
+    """The same graph in igraph (whose community and path algorithms are C, 10-100× networkx's
+    pure Python on 100,000-node graphs), with its node list in g's order."""
+    nodes = list(g)
+    index = {node: i for i, node in enumerate(nodes)}
+    h = igraph.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in g.edges()])
+    if weight:
+        h.es["weight"] = [float(d.get(weight, 1.0)) for _, _, d in g.edges(data=True)]
+    return h, nodes
+
+
 def clusters(g: nx.Graph, weight: str = "weight") -> dict[str, int]:
-    """Louvain communities with a fixed seed, numbered by size (0 = largest)."""
+    """Louvain (multilevel) communities, igraph's, with a fixed seed; numbered by size (0 = largest)."""
     if g.number_of_nodes() == 0:
         return {}
-    communities = nx.community.louvain_communities(g, weight=weight, seed=SEED)
-    ordered = sorted(communities, key=lambda c: (-len(c), min(c)))
+    h, nodes = _igraph(g, weight)
+    igraph.set_random_number_generator(random.Random(SEED))  # igraph visits nodes in random order
+    try:
+        membership = h.community_multilevel(weights="weight").membership
+    finally:
+        igraph.set_random_number_generator(random)  # igraph's default again
+    groups: dict[int, list] = {}
+    for node, group in zip(nodes, membership):
+        groups.setdefault(group, []).append(node)
+    ordered = sorted(groups.values(), key=lambda c: (-len(c), min(c)))
     return {node: i for i, members in enumerate(ordered) for node in members}
 
 
@@ -72,6 +93,23 @@ def betweenness_sample(g: nx.Graph) -> int | None:
     return max(BETWEENNESS_MIN_SAMPLE, min(BETWEENNESS_SAMPLE, affordable))
 
 
+def betweenness(g: nx.Graph, k: int | None = None) -> dict[str, float]:
+    """Normalised betweenness as networkx defines it (pairs of nodes whose shortest paths pass
+    through a node, over all pairs), exact or estimated from k sources drawn with a fixed seed."""
+    n = g.number_of_nodes()
+    if n < 3:
+        return dict.fromkeys(g, 0.0)
+    h, nodes = _igraph(g)
+    if k is None or k >= n:
+        values, scale = h.betweenness(directed=False), 2.0 / ((n - 1) * (n - 2))
+    else:
+        sources = random.Random(SEED).sample(range(n), k)
+        # paths from k sources stand for paths from all n (igraph counts each path once, from
+        # its source, as half a pair)
+        values, scale = h.betweenness(directed=False, sources=sources), 2.0 * n / (k * (n - 1) * (n - 2))
+    return {node: value * scale for node, value in zip(nodes, values)}
+
+
 def analyse_concepts(g: nx.Graph) -> list[Ranking]:
     """Store every metric on the concept nodes and return the rankings, best PageRank first.
     A sampled betweenness records its sample size as the graph attribute `betweenness_k`."""
@@ -80,7 +118,7 @@ def analyse_concepts(g: nx.Graph) -> list[Ranking]:
     k = betweenness_sample(g)
     if k is not None:
         g.graph["betweenness_k"] = k
-    betweenness = nx.betweenness_centrality(g, k=k, seed=SEED) if n else {}
+    between = betweenness(g, k) if n else {}
     eigen = _eigenvector(g)
     cluster = clusters(g)
     rows = []
@@ -90,7 +128,7 @@ def analyse_concepts(g: nx.Graph) -> list[Ranking]:
             degree=g.degree(node),
             weighted_degree=float(g.degree(node, weight="weight")),
             pagerank=round(pagerank.get(node, 0.0), 8),
-            betweenness=round(betweenness.get(node, 0.0), 8),
+            betweenness=round(between.get(node, 0.0), 8),
             eigenvector=round(abs(eigen.get(node, 0.0)), 8),
             cluster=cluster.get(node, 0),
         )
@@ -101,4 +139,5 @@ def analyse_concepts(g: nx.Graph) -> list[Ranking]:
 
 
 def ranking_dicts(rows: list[Ranking]) -> list[dict]:
-    return [asdict(r) for r in rows]
+    names = [f.name for f in fields(Ranking)]  # asdict's deep copies cost seconds on big graphs
+    return [{name: getattr(r, name) for name in names} for r in rows]

@@ -121,15 +121,23 @@ def build(
     batch_size: Annotated[int, typer.Option(min=1, help="Papers per batch: the unit of work, caching and resuming.")] = 256,
     cache: Annotated[bool, typer.Option(help=f"Reuse and keep extractions in DIR/{STORE_FILE}, so a rebuild "
                                              "with grown inputs extracts only new abstracts.")] = True,
+    formats: Annotated[str, typer.Option(help="Copies of graph.graphml to write, comma-separated: "
+                                              f"{','.join(pipeline.EXTRA_FORMATS)} (GEXF, node-link JSON, CSV "
+                                              "tables) or none; big corpora save time and disk with none.")]
+        = ",".join(pipeline.EXTRA_FORMATS),
 ) -> None:
     """Build the paper–concept graph, its projections, rankings, HTML maps and exports into DIR.
 
     Re-running with the same DIR rebuilds the graph from the given inputs; abstracts already
     extracted into DIR's cache (same text, same extractor version) are not extracted again.
     """
-    options = pipeline.BuildOptions(min_termhood=min_termhood, thesaurus=thesaurus,
-                                    max_nodes=max_nodes, min_papers=min_papers,
-                                    columns=Columns(id=id_col, title=title_col, text=text_col))
+    chosen = tuple(f for f in (part.strip().lower() for part in formats.split(",")) if f and f != "none")
+    try:
+        options = pipeline.BuildOptions(min_termhood=min_termhood, thesaurus=thesaurus,
+                                        max_nodes=max_nodes, min_papers=min_papers, formats=chosen,
+                                        columns=Columns(id=id_col, title=title_col, text=text_col))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--formats") from None
     run = EngineOptions(engine=Engine(engine).value, workers=workers, batch_size=batch_size, scheduler=scheduler,
                         cache=output / STORE_FILE if cache else None)
     start = time.perf_counter()

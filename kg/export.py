@@ -19,8 +19,10 @@ from kg.atomic import atomic_path, write_text
 FORMATS = ("graphml", "gexf", "json", "cytoscape", "csv", "neo4j")
 
 
-def _sorted_copy(g: nx.Graph) -> nx.Graph:
-    """Same graph with nodes, edges and attribute keys in sorted order (byte-stable output)."""
+def sorted_graph(g: nx.Graph) -> nx.Graph:
+    """Same graph with nodes, edges and attribute keys in sorted order (byte-stable output).
+    Every writer sorts what it is given unless told `presorted=True`: a caller writing one big
+    graph in several formats sorts it once."""
     h = nx.Graph()
     h.graph.update(sorted(g.graph.items()))
     for node in sorted(g):
@@ -31,9 +33,14 @@ def _sorted_copy(g: nx.Graph) -> nx.Graph:
     return h
 
 
-def write_graphml(g: nx.Graph, path: str | Path) -> None:
+def _ordered(g: nx.Graph, presorted: bool) -> nx.Graph:
+    return g if presorted else sorted_graph(g)
+
+
+def write_graphml(g: nx.Graph, path: str | Path, presorted: bool = False) -> None:
+    # networkx streams GraphML through lxml's incremental writer (installed with kg)
     with atomic_path(path) as tmp:
-        nx.write_graphml(_sorted_copy(g), tmp, encoding="utf-8", prettyprint=True, named_key_ids=True)
+        nx.write_graphml(_ordered(g, presorted), tmp, encoding="utf-8", prettyprint=True, named_key_ids=True)
 
 
 def _viz(g: nx.Graph) -> nx.Graph:
@@ -51,15 +58,16 @@ def _viz(g: nx.Graph) -> nx.Graph:
     return g
 
 
-def write_gexf(g: nx.Graph, path: str | Path) -> None:
+def write_gexf(g: nx.Graph, path: str | Path, presorted: bool = False) -> None:
     """networkx stamps today's date into the GEXF header; drop it so exports stay byte-stable."""
-    text = "\n".join(nx.generate_gexf(_viz(_sorted_copy(g)), encoding="utf-8", prettyprint=True))
+    h = g.copy() if presorted else sorted_graph(g)  # _viz adds attributes: never to the caller's graph
+    text = "\n".join(nx.generate_gexf(_viz(h), encoding="utf-8", prettyprint=True))
     text = re.sub(r' lastmodifieddate="[^"]*"', "", text, count=1)
     write_text(path, text + "\n")
 
 
-def write_json(g: nx.Graph, path: str | Path) -> None:
-    data = nx.node_link_data(_sorted_copy(g), edges="edges")
+def write_json(g: nx.Graph, path: str | Path, presorted: bool = False) -> None:
+    data = nx.node_link_data(_ordered(g, presorted), edges="edges")
     write_text(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
 
 
@@ -70,7 +78,7 @@ def _display_name(d: dict, node: object) -> str:
 def write_cytoscape(g: nx.Graph, path: str | Path) -> None:
     """Cytoscape JSON (cytoscape.js `elements`, Cytoscape desktop's File → Import → Network);
     `name` is the concept label or paper title, as Cytoscape shows it."""
-    data = nx.cytoscape_data(_sorted_copy(g))
+    data = nx.cytoscape_data(sorted_graph(g))
     for element in data["elements"]["nodes"]:
         node = element["data"]
         node["name"] = _display_name(node, node["id"])
@@ -86,11 +94,11 @@ def _csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
     return buffer.getvalue()
 
 
-def write_csv(g: nx.Graph, path: str | Path) -> tuple[Path, Path]:
+def write_csv(g: nx.Graph, path: str | Path, presorted: bool = False) -> tuple[Path, Path]:
     """`X.csv` → `X.nodes.csv` and `X.edges.csv` (Gephi's and Cytoscape's table import)."""
     path = Path(path)
     stem = path.with_suffix("") if path.suffix == ".csv" else path
-    h = _sorted_copy(g)
+    h = _ordered(g, presorted)
     nodes = [{"id": n, **d} for n, d in h.nodes(data=True)]
     edges = [{"source": a, "target": b, **d} for a, b, d in h.edges(data=True)]
     node_path, edge_path = Path(f"{stem}.nodes.csv"), Path(f"{stem}.edges.csv")
@@ -133,7 +141,7 @@ def write_neo4j(g: nx.Graph, path: str | Path) -> tuple[Path, Path, Path]:
 
     path = Path(path)
     stem = path.with_suffix("") if path.suffix in (".csv", ".neo4j") else path
-    h = _sorted_copy(g)
+    h = sorted_graph(g)
     papers, concepts, mentions = [], [], []
     for n, d in h.nodes(data=True):
         attrs = {k: v for k, v in d.items() if k != "kind"}

@@ -24,7 +24,7 @@ import networkx as nx
 from kg import query, workspace
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
-from kg.export import write_csv, write_gexf, write_graphml, write_json
+from kg.export import sorted_graph, write_csv, write_gexf, write_graphml, write_json
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
@@ -35,6 +35,8 @@ from kg.read import Columns, ReadError, ReadReport, read_papers
 
 GRAPH_FILE = "graph.graphml"
 SKIPPED_FILE = "skipped.jsonl"
+#: Copies of graph.graphml a build can add for other tools (`BuildOptions.formats`).
+EXTRA_FORMATS = ("gexf", "json", "csv")
 
 
 class BuildError(RuntimeError):
@@ -50,6 +52,14 @@ class BuildOptions:
     crosslingual: bool = True  # link Chinese concepts to English ones
     glossary: bool = True  # use kg's bilingual glossary (else only the dictionary and acronyms)
     columns: Columns = Columns()  # CSV/TSV/JSONL field names of id, title and abstract
+    # copies of the paper–concept graph besides graph.graphml (Gephi GEXF, node-link JSON, CSV
+    # tables); big corpora may want none: at 10,000 papers they are ~400 MB and a third of the build
+    formats: tuple[str, ...] = EXTRA_FORMATS
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.formats) - set(EXTRA_FORMATS))
+        if unknown:
+            raise ValueError(f"unknown export format {', '.join(unknown)} (use {', '.join(EXTRA_FORMATS)} or none)")
 
 
 def read_thesaurus(path: Path) -> dict[str, str]:
@@ -226,17 +236,20 @@ def skipped_jsonl(report: ReadReport) -> str:
 def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions) -> list[Path]:
     from kg.render import ViewLimits, render_concept_map, render_paper_concept_map, render_paper_similarity_map
 
-    written = [out_dir / GRAPH_FILE, out_dir / "graph.gexf", out_dir / "graph.json",
-               out_dir / "concepts.graphml", out_dir / "papers.graphml", out_dir / "rankings.csv",
-               out_dir / "summary.json"]
-    write_graphml(graph.bipartite, written[0])
-    write_gexf(graph.bipartite, written[1])
-    write_json(graph.bipartite, written[2])
-    written += write_csv(graph.bipartite, out_dir / "graph.csv")
-    write_graphml(graph.concepts, written[3])
-    write_graphml(graph.papers, written[4])
-    write_text(written[5], _rankings_csv(graph.rankings))
-    write_text(written[6], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    bipartite = sorted_graph(graph.bipartite)  # once for every format
+    written = [out_dir / GRAPH_FILE, out_dir / "concepts.graphml", out_dir / "papers.graphml",
+               out_dir / "rankings.csv", out_dir / "summary.json"]
+    write_graphml(bipartite, written[0], presorted=True)
+    write_graphml(graph.concepts, written[1])
+    write_graphml(graph.papers, written[2])
+    write_text(written[3], _rankings_csv(graph.rankings))
+    write_text(written[4], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    for fmt in options.formats:
+        if fmt == "csv":
+            written += write_csv(bipartite, out_dir / "graph.csv", presorted=True)
+        else:
+            {"gexf": write_gexf, "json": write_json}[fmt](bipartite, out_dir / f"graph.{fmt}", presorted=True)
+            written.append(out_dir / f"graph.{fmt}")
     limits = ViewLimits(max_nodes=options.max_nodes, min_papers=options.min_papers)
     views = {"concept_map.html": lambda p: render_concept_map(graph.concepts, p, bipartite=graph.bipartite,
                                                               limits=limits),

@@ -24,17 +24,25 @@ class RateColumn(ProgressColumn):
 @contextmanager
 def paper_progress(console: Console, total: int | None, description: str = "extracting") -> Iterator[Callable[[int], None]]:
     """A bar over `total` papers (a forecast: skipped records never arrive, so the bar closes at
-    what was done); yields the callback that advances it by n papers."""
+    what was done); yields the callback that advances it by n papers. The bar appears with the
+    first papers done, so input where nothing is usable fails with its error line alone."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(description, total=total)
-        done = 0
+    progress = Progress(*columns, console=console, transient=False)
+    task = progress.add_task(description, total=total, start=False)
+    done = 0
 
-        def advance(n: int) -> None:
-            nonlocal done
-            done += n
-            progress.advance(task, n)
+    def advance(n: int) -> None:
+        nonlocal done
+        if not done:
+            progress.start()
+            progress.start_task(task)
+        done += n
+        progress.advance(task, n)
 
+    try:
         yield advance
         progress.update(task, total=done)
+    finally:
+        if done:
+            progress.stop()

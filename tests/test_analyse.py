@@ -147,8 +147,21 @@ def test_big_graphs_sample_betweenness_and_say_how_many_sources(make_corpus):
     analyse_concepts(g)
     assert g.graph["betweenness_k"] == BETWEENNESS_SAMPLE
     assert max(g.nodes[n]["betweenness"] for n in g) > 0
-    dense = nx.complete_graph(1100)
-    assert BETWEENNESS_MIN_SAMPLE < betweenness_sample(dense) == BETWEENNESS_EDGE_BUDGET // 604_450 < BETWEENNESS_SAMPLE
+    dense = nx.complete_graph(2100)
+    assert BETWEENNESS_MIN_SAMPLE < betweenness_sample(dense) == BETWEENNESS_EDGE_BUDGET // 2_203_950 < BETWEENNESS_SAMPLE
     small = concept_graph(make_corpus(two_groups_spec()))
     analyse_concepts(small)
     assert betweenness_sample(small) is None and "betweenness_k" not in small.graph
+
+
+def test_betweenness_is_networkx_betweenness_exact_and_close_when_sampled():
+    from kg.analyse import betweenness
+
+    g = nx.relabel_nodes(nx.les_miserables_graph(), str)
+    exact = nx.betweenness_centrality(g)
+    assert betweenness(g) == pytest.approx(exact, abs=1e-12)
+    sampled = betweenness(g, k=40)
+    assert betweenness(g, k=40) == sampled  # a fixed seed
+    top = sorted(exact, key=exact.get, reverse=True)[:3]
+    assert sorted(sampled, key=sampled.get, reverse=True)[:3] == top
+    assert sum(sampled.values()) == pytest.approx(sum(exact.values()), rel=0.25)

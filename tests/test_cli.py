@@ -207,6 +207,22 @@ def test_build_then_query(runner, tmp_path, fast_extractor):
     assert {p["paper_id"] for p in json.loads(result.stdout)["papers"]} >= {"a1", "a3"}
 
 
+def test_build_formats_choose_the_copies_of_the_graph(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.txt"
+    src.write_text("Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n", encoding="utf-8")
+    result = run(runner, "build", src, "-o", tmp_path / "none", "-q", "--formats", "none")
+    assert result.exit_code == 0, result.stderr
+    names = {p.name for p in (tmp_path / "none").iterdir()}
+    assert {"graph.graphml", "concepts.graphml", "papers.graphml", "concept_map.html"} <= names
+    assert not names & {"graph.gexf", "graph.json", "graph.nodes.csv"}
+    result = run(runner, "build", src, "-o", tmp_path / "gexf", "-q", "--formats", "GEXF")
+    assert result.exit_code == 0 and (tmp_path / "gexf" / "graph.gexf").is_file()
+    assert not (tmp_path / "gexf" / "graph.json").exists()
+    result = run(runner, "build", src, "-o", tmp_path / "bad", "--formats", "gexf,pdf")
+    assert result.exit_code == 2 and "pdf" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "bad").exists()
+
+
 def test_build_quiet_prints_nothing(runner, tmp_path, fast_extractor):
     src = tmp_path / "in.txt"
     src.write_text("Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n", encoding="utf-8")

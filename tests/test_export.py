@@ -295,3 +295,15 @@ def test_neo4j_bulk_import_csvs(g, tmp_path, name):
         assert r[":TYPE"] == "MENTIONS"
         edge = g.edges[paper_node(r[":START_ID(Paper)"]), concept_node(r[":END_ID(Concept)"])]
         assert int(r["weight:int"]) == edge["weight"] and r["surfaces"] == edge["surfaces"]
+
+
+def test_presorted_writes_are_the_same_bytes_and_leave_the_graph_alone(g, tmp_path):
+    from kg.export import sorted_graph
+
+    h = sorted_graph(g)
+    before = {n: dict(d) for n, d in h.nodes(data=True)}
+    for name, write in (("g.graphml", write_graphml), ("g.gexf", write_gexf), ("g.json", write_json)):
+        write(g, tmp_path / f"plain-{name}")
+        write(h, tmp_path / f"pre-{name}", presorted=True)
+        assert (tmp_path / f"plain-{name}").read_bytes() == (tmp_path / f"pre-{name}").read_bytes(), name
+    assert {n: dict(d) for n, d in h.nodes(data=True)} == before  # no Gephi viz left on the caller's graph
