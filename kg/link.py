@@ -209,13 +209,18 @@ def link_corpus(
     if options.nested:
         standalone = set(aliases)
         generic_en = generic.get("en", frozenset())
+        prefix_termhood: dict[str, float] = {}  # the same prefixes recur in thousands of papers
+
+        def specific_enough(prefix: str) -> bool:
+            if prefix not in prefix_termhood:
+                prefix_termhood[prefix] = termhood(prefix, "en", generic_en, modifiers)
+            return prefix_termhood[prefix] >= SPECIFIC_MODIFIER
         for (paper_id, key), surfaces in sorted(occurrences.items()):
             words = key.split()
             # a specific term used as a modifier is mentioned too: "decoder-only [transformer] language model"
             prefixes = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))
                         ] if key.isascii() else []
-            specific = [p for p in prefixes if p in standalone
-                        and termhood(p, "en", generic_en, modifiers) >= SPECIFIC_MODIFIER]
+            specific = [p for p in prefixes if p in standalone and specific_enough(p)]
             for suffix in nested_parts(key) + specific:
                 if suffix not in standalone and not key.isascii():  # 多智能体 [强化学习] → its English node
                     hit = zh_to_english(suffix)
