@@ -105,6 +105,9 @@ def build(
     min_termhood: Annotated[float, typer.Option(help="Concepts scoring below this are generic words and left out.")] = pipeline.MIN_TERMHOOD,
     max_nodes: Annotated[int, typer.Option(help="Most concepts drawn in the concept map.")] = 150,
     min_papers: Annotated[int, typer.Option(help="Concepts in fewer papers are not drawn.")] = 1,
+    min_concept_papers: Annotated[int, typer.Option(min=1, help="Concepts in fewer papers are left out of the graph "
+                                                               "altogether (VOSviewer's minimum occurrences; "
+                                                               "2 or more for big corpora).")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     strict: Annotated[bool, typer.Option(help="Write nothing and exit 3 if any record is skipped.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the build summary (counts, skipped and "
@@ -135,6 +138,7 @@ def build(
     try:
         options = pipeline.BuildOptions(min_termhood=min_termhood, thesaurus=thesaurus,
                                         max_nodes=max_nodes, min_papers=min_papers, formats=chosen,
+                                        min_concept_papers=min_concept_papers,
                                         columns=Columns(id=id_col, title=title_col, text=text_col))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--formats") from None
@@ -169,7 +173,9 @@ def build(
         err.print(
             f"[green]built[/green] {rich.markup.escape(str(output))}: {info['papers']} papers, {info['concepts']} concepts, "
             f"{info['paper_concept_edges']} paper–concept edges, {info['concept_cooccurrence_edges']} "
-            f"co-occurrence edges ({info['generic_concepts_dropped']} generic terms left out) "
+            f"co-occurrence edges ({info['generic_concepts_dropped']} generic terms"
+            + (f", {info['rare_concepts_dropped']} rare concepts" if "rare_concepts_dropped" in info else "")
+            + " left out) "
             f"in {time.perf_counter() - start:.1f}s",
             highlight=False,
         )

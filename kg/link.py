@@ -255,3 +255,20 @@ def link_corpus(
         )
     kept = {pk: v for pk, v in sorted(occurrences.items()) if pk[1] in concepts}
     return Corpus(list(papers), concepts, kept, dropped)
+
+
+def keep_frequent(corpus: Corpus, min_papers: int) -> Corpus:
+    """Only the concepts found in at least `min_papers` papers (VOSviewer's minimum number of
+    occurrences): on a field's worth of abstracts most concepts occur once, and a map of the
+    field is about what recurs. Papers left without concepts stay papers of the graph."""
+    if min_papers <= 1:
+        return corpus
+    papers_per_key = Counter(key for _, key in corpus.occurrences)
+    keep = {key for key, n in papers_per_key.items() if n >= min_papers}
+    return Corpus(
+        corpus.papers,
+        {key: c for key, c in corpus.concepts.items() if key in keep},
+        {pk: v for pk, v in corpus.occurrences.items() if pk[1] in keep},
+        corpus.dropped,
+        rare=len(corpus.concepts) - len(keep),
+    )

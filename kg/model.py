@@ -87,3 +87,4 @@ class Corpus:
     # (paper id, concept key) → surface forms used in that paper (one entry per mention)
     occurrences: dict[tuple[str, str], list[str]]
     dropped: dict[str, float] = field(default_factory=dict)  # generic concept key → termhood
+    rare: int = 0  # concepts left out for being in too few papers (`kg.link.keep_frequent`)

@@ -29,7 +29,7 @@ from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
-from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus, nested_parts
+from kg.link import MIN_TERMHOOD, LinkOptions, keep_frequent, link_corpus, nested_parts
 from kg.model import Corpus, Extraction, Paper
 from kg.read import Columns, ReadError, ReadReport, read_papers
 
@@ -55,6 +55,7 @@ class BuildOptions:
     # copies of the paper–concept graph besides graph.graphml (Gephi GEXF, node-link JSON, CSV
     # tables); big corpora may want none: at 10,000 papers they are ~400 MB and a third of the build
     formats: tuple[str, ...] = EXTRA_FORMATS
+    min_concept_papers: int = 1  # concepts in fewer papers are left out of the graph altogether
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.formats) - set(EXTRA_FORMATS))
@@ -127,7 +128,7 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
     if not papers:
         skipped = f" ({report.summary_line()})" if report.problems else ""
         raise BuildError(f"{', '.join(inputs)}: no usable abstracts found{skipped}")
-    return link_papers(papers, extractions, options)
+    return keep_frequent(link_papers(papers, extractions, options), options.min_concept_papers)
 
 
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
@@ -272,6 +273,7 @@ def summary(graph: KnowledgeGraph) -> dict:
         "papers_by_language": langs,
         "concepts": len(corpus.concepts),
         "generic_concepts_dropped": len(corpus.dropped),
+        **({"rare_concepts_dropped": corpus.rare} if corpus.rare else {}),
         "paper_concept_edges": sum(1 for _ in corpus.occurrences),
         "concept_cooccurrence_edges": graph.concepts.number_of_edges(),
         "paper_similarity_edges": graph.papers.number_of_edges(),

@@ -223,6 +223,20 @@ def test_build_formats_choose_the_copies_of_the_graph(runner, tmp_path, fast_ext
     assert not (tmp_path / "bad").exists()
 
 
+def test_build_min_concept_papers_leaves_rare_concepts_out(runner, tmp_path, fast_extractor):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"a{i}", "abstract": text}) + "\n" for i, text in enumerate([
+        "Graph neural networks predict molecular toxicity.",
+        "Graph neural networks classify protein folds.",
+        "Federated learning protects hospital records."])), encoding="utf-8")
+    result = run(runner, "build", src, "-o", tmp_path / "out", "--min-concept-papers", "2", "--json")
+    assert result.exit_code == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["papers"] == 3 and info["concepts"] == 1 and info["rare_concepts_dropped"] >= 4
+    assert info["top10_pagerank"] == ["graph neural network"]
+    assert run(runner, "build", src, "-o", tmp_path / "bad", "--min-concept-papers", "0").exit_code == 2
+
+
 def test_build_quiet_prints_nothing(runner, tmp_path, fast_extractor):
     src = tmp_path / "in.txt"
     src.write_text("Graph neural networks learn molecular properties.\ntranslated by 谷歌翻译\n", encoding="utf-8")

@@ -98,3 +98,15 @@ def test_defining_paper_mentions_a_long_form_written_only_inside_a_longer_phrase
     fl = AcronymDef("FL", "federated learning", "federated learning", "en")
     b = Extraction("b", "en", [mention("federated learning")], [fl])
     assert link_corpus([paper("b")], [b], generic=GENERIC).occurrences[("b", "federated learning")] == ["federated learning"]
+
+
+def test_keep_frequent_leaves_out_concepts_of_too_few_papers(small_corpus):
+    from kg.link import keep_frequent
+
+    assert keep_frequent(small_corpus, 1) is small_corpus
+    two = keep_frequent(small_corpus, 2)
+    assert sorted(two.concepts) == ["federated learning", "graph neural network", "molecule", "shared core"]
+    assert {key for _, key in two.occurrences} == set(two.concepts)
+    assert two.rare == 2 and two.papers == small_corpus.papers  # message passing, privacy
+    assert sorted(keep_frequent(small_corpus, 4).concepts) == ["shared core"]
+    assert small_corpus.rare == 0 and len(small_corpus.concepts) == 6  # the input is left as it was
