@@ -105,9 +105,10 @@ def build(
     min_termhood: Annotated[float, typer.Option(help="Concepts scoring below this are generic words and left out.")] = pipeline.MIN_TERMHOOD,
     max_nodes: Annotated[int, typer.Option(help="Most concepts drawn in the concept map.")] = 150,
     min_papers: Annotated[int, typer.Option(help="Concepts in fewer papers are not drawn.")] = 1,
-    min_concept_papers: Annotated[int, typer.Option(min=1, help="Concepts in fewer papers are left out of the graph "
-                                                               "altogether (VOSviewer's minimum occurrences; "
-                                                               "2 or more for big corpora).")] = 1,
+    min_concept_papers: Annotated[int, typer.Option(min=0, help="Concepts in fewer papers are left out of the graph "
+                                                               "altogether (VOSviewer's minimum occurrences). "
+                                                               f"0: keep all below {pipeline.BIG_CORPUS:,} papers, "
+                                                               "2 from there.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     strict: Annotated[bool, typer.Option(help="Write nothing and exit 3 if any record is skipped.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the build summary (counts, skipped and "

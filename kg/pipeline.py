@@ -35,6 +35,8 @@ from kg.read import Columns, ReadError, ReadReport, read_papers
 
 GRAPH_FILE = "graph.graphml"
 SKIPPED_FILE = "skipped.jsonl"
+#: From this many papers on, concepts of a single paper are left out unless asked for.
+BIG_CORPUS = 5_000
 #: Copies of graph.graphml a build can add for other tools (`BuildOptions.formats`).
 EXTRA_FORMATS = ("gexf", "json", "csv")
 
@@ -55,7 +57,10 @@ class BuildOptions:
     # copies of the paper–concept graph besides graph.graphml (Gephi GEXF, node-link JSON, CSV
     # tables); big corpora may want none: at 10,000 papers they are ~400 MB and a third of the build
     formats: tuple[str, ...] = EXTRA_FORMATS
-    min_concept_papers: int = 1  # concepts in fewer papers are left out of the graph altogether
+    # concepts in fewer papers are left out of the graph altogether; 0: 1 (keep all) below
+    # BIG_CORPUS papers, 2 from there (most concepts of a big corpus occur once, and they would
+    # take most of the memory and time: at 10,000 papers 126k concepts, of which 29k recur)
+    min_concept_papers: int = 0
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.formats) - set(EXTRA_FORMATS))
@@ -128,7 +133,14 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
     if not papers:
         skipped = f" ({report.summary_line()})" if report.problems else ""
         raise BuildError(f"{', '.join(inputs)}: no usable abstracts found{skipped}")
-    return keep_frequent(link_papers(papers, extractions, options), options.min_concept_papers)
+    return keep_frequent(link_papers(papers, extractions, options), min_concept_papers(options, len(papers)))
+
+
+def min_concept_papers(options: BuildOptions, papers: int) -> int:
+    """The threshold a build applies: the option's, or the automatic one (see BuildOptions)."""
+    if options.min_concept_papers:
+        return options.min_concept_papers
+    return 1 if papers < BIG_CORPUS else 2
 
 
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],

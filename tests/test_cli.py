@@ -234,7 +234,9 @@ def test_build_min_concept_papers_leaves_rare_concepts_out(runner, tmp_path, fas
     info = json.loads(result.stdout)
     assert info["papers"] == 3 and info["concepts"] == 1 and info["rare_concepts_dropped"] >= 4
     assert info["top10_pagerank"] == ["graph neural network"]
-    assert run(runner, "build", src, "-o", tmp_path / "bad", "--min-concept-papers", "0").exit_code == 2
+    assert run(runner, "build", src, "-o", tmp_path / "bad", "--min-concept-papers", "-1").exit_code == 2
+    result = run(runner, "build", src, "-o", tmp_path / "all", "--json")  # few papers: every concept kept
+    assert "rare_concepts_dropped" not in json.loads(result.stdout) and json.loads(result.stdout)["concepts"] >= 5
 
 
 def test_build_quiet_prints_nothing(runner, tmp_path, fast_extractor):

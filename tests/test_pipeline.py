@@ -284,3 +284,12 @@ def test_paper_ids_never_build_paths(tmp_path, extractor):
     assert not Path("/abs/olute").exists()
     ids = {d["paper_id"] for _, d in pipeline.load(out).nodes(data=True) if d["kind"] == "paper"}
     assert ids == set(hostile)
+
+
+def test_big_corpora_leave_out_concepts_of_one_paper_unless_asked():
+    from kg.pipeline import BIG_CORPUS, BuildOptions, min_concept_papers
+
+    assert min_concept_papers(BuildOptions(), 20) == 1
+    assert min_concept_papers(BuildOptions(), BIG_CORPUS) == 2
+    assert min_concept_papers(BuildOptions(min_concept_papers=1), 10 * BIG_CORPUS) == 1
+    assert min_concept_papers(BuildOptions(min_concept_papers=5), 20) == 5
