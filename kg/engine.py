@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from sys import intern
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kg.extract import Extractor
-from kg.model import Extraction, Paper
+from kg.model import Extraction, Mention, Paper
 from kg.store import ExtractionStore, extraction_key
 
 ENGINES = ("local", "dask")
@@ -129,6 +130,14 @@ class _Dask:
         return self._client.submit(extract_batch, self._config, papers, pure=False)
 
 
+def _shared(mentions: list[Mention]) -> list[Mention]:
+    """The mentions with their words as one string object per distinct word (sys.intern): the
+    same keys recur in thousands of papers, and each came out of a worker or the cache as a
+    copy of its own (at 10,000 papers a build holds ~600,000 mentions until the graph is made)."""
+    return [Mention(intern(m.key), intern(m.surface), intern(m.lang), m.position, intern(m.head), intern(m.label))
+            for m in mentions]
+
+
 def batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
     it = iter(papers)
     while batch := list(islice(it, size)):
@@ -169,8 +178,8 @@ def extract_stream(papers: Iterable[Paper], config: ExtractorConfig = ExtractorC
                 found.update(fresh)
             for paper, key in zip(batch, keys):
                 ex = found[key]
-                yield (dataclasses.replace(paper, text=""),
-                       Extraction(paper.id, ex.lang, list(ex.mentions), list(ex.acronyms)))
+                yield dataclasses.replace(paper, text=""), Extraction(paper.id, ex.lang, _shared(ex.mentions),
+                                                                      list(ex.acronyms))
             if on_progress:
                 on_progress(len(batch))
 

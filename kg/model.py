@@ -20,7 +20,7 @@ class Paper:
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # millions of them in a big corpus
 class Mention:
     """One occurrence of a candidate concept in one paper.
 
@@ -37,7 +37,7 @@ class Mention:
     label: str = ""  # display form: the key with acronyms' case kept ("GNN explainer")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AcronymDef:
     """An acronym defined in a text: "graph neural networks (GNNs)" → short "GNN"."""
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import json
 import logging
 import os
@@ -728,7 +729,7 @@ def read_papers(inputs: Iterable[str | Path], columns: Columns = Columns(),
     docstring for what is skipped and what repaired). Without a report the first skip raises."""
     report = report if report is not None else ReadReport(fail_fast=True)
     ids: dict[str, str] = {}
-    abstracts: dict[str, str] = {}  # case-folded text → id of the paper that had it first
+    abstracts: dict[bytes, str] = {}  # digest of the case-folded text → id of the paper that had it first
     for path in input_files(inputs, report):
         suffix = path.suffix.lower()
         reader = partial(READERS[suffix], columns=columns) if suffix in COLUMN_READERS else READERS[suffix]
@@ -776,7 +777,7 @@ def count_records(inputs: Iterable[str | Path], columns: Columns = Columns()) ->
 
 
 def _checked(paper: Paper, path: Path, report: ReadReport, ids: dict[str, str],
-             abstracts: dict[str, str]) -> Paper | None:
+             abstracts: dict[bytes, str]) -> Paper | None:
     """The paper, truncated if too long; None (reported) for a duplicate or unsupported language."""
     where = f"paper {paper.id}"
     if paper.id in ids:
@@ -793,7 +794,8 @@ def _checked(paper: Paper, path: Path, report: ReadReport, ids: dict[str, str],
     if reason:
         report.skip(path, where, reason)
         return None
-    text_key = paper.text.casefold()
+    # a digest, not the text: a streamed corpus must not keep every abstract to find repeats
+    text_key = hashlib.blake2b(paper.text.casefold().encode("utf-8"), digest_size=16).digest()
     if text_key in abstracts:
         report.skip(path, where, f"same abstract as paper {abstracts[text_key]!r} (first kept)")
         return None
