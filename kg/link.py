@@ -235,7 +235,11 @@ def link_corpus(
     dropped: dict[str, float] = {}
     for key in sorted(aliases):
         lang = "en" if key.isascii() else "zh"
-        score = 1.0 if key in defined else termhood(key, lang, generic.get(lang, frozenset()), modifiers)
+        words = generic.get(lang, frozenset())
+        # a defined acronym makes its long form a term, but not a generic word: in 72,000 arXiv
+        # abstracts someone writes "model (M)", and "model" would top every ranking
+        defined_term = key in defined and not (len(key.split()) == 1 and key in words)
+        score = 1.0 if defined_term else termhood(key, lang, words, modifiers)
         if score < options.min_termhood:
             dropped[key] = score
             continue

@@ -110,3 +110,17 @@ def test_keep_frequent_leaves_out_concepts_of_too_few_papers(small_corpus):
     assert two.rare == 2 and two.papers == small_corpus.papers  # message passing, privacy
     assert sorted(keep_frequent(small_corpus, 4).concepts) == ["shared core"]
     assert small_corpus.rare == 0 and len(small_corpus.concepts) == 6  # the input is left as it was
+
+
+def test_a_defined_acronym_does_not_make_a_generic_word_a_term():
+    from kg.model import AcronymDef, Extraction, Mention, Paper
+
+    papers = [Paper("a:1", "", "x", "en"), Paper("a:2", "", "x", "en")]
+    extractions = [
+        Extraction("a:1", "en", [Mention("model", "model", "en"), Mention("graph neural network", "GNN", "en")],
+                   [AcronymDef("M", "model", "model", "en"), AcronymDef("GNN", "graph neural network", "graph neural networks", "en")]),
+        Extraction("a:2", "en", [Mention("model", "model", "en")]),
+    ]
+    corpus = link_corpus(papers, extractions, generic={"en": frozenset({"model"})})
+    assert "model" not in corpus.concepts and "model" in corpus.dropped
+    assert corpus.concepts["graph neural network"].termhood == 1.0
