@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from sys import intern
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -20,6 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from sys import intern
 from typing import Any, Protocol
 
 from kg.extract import Extractor

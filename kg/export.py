@@ -75,10 +75,10 @@ def _display_name(d: dict, node: object) -> str:
     return str(d.get("label") or d.get("title") or node)
 
 
-def write_cytoscape(g: nx.Graph, path: str | Path) -> None:
+def write_cytoscape(g: nx.Graph, path: str | Path, presorted: bool = False) -> None:
     """Cytoscape JSON (cytoscape.js `elements`, Cytoscape desktop's File → Import → Network);
     `name` is the concept label or paper title, as Cytoscape shows it."""
-    data = nx.cytoscape_data(sorted_graph(g))
+    data = nx.cytoscape_data(_ordered(g, presorted))
     for element in data["elements"]["nodes"]:
         node = element["data"]
         node["name"] = _display_name(node, node["id"])
@@ -130,7 +130,7 @@ def _neo4j_table(rows: list[dict], fixed: list[str]) -> str:
     return _csv_text(renamed, fixed + [typed[n] for n in names])
 
 
-def write_neo4j(g: nx.Graph, path: str | Path) -> tuple[Path, Path, Path]:
+def write_neo4j(g: nx.Graph, path: str | Path, presorted: bool = False) -> tuple[Path, Path, Path]:
     """`X` → `X.papers.neo4j.csv`, `X.concepts.neo4j.csv`, `X.mentions.neo4j.csv` in the header
     layout of `neo4j-admin database import full` (ID spaces Paper and Concept, typed properties):
 
@@ -141,7 +141,7 @@ def write_neo4j(g: nx.Graph, path: str | Path) -> tuple[Path, Path, Path]:
 
     path = Path(path)
     stem = path.with_suffix("") if path.suffix in (".csv", ".neo4j") else path
-    h = sorted_graph(g)
+    h = _ordered(g, presorted)
     papers, concepts, mentions = [], [], []
     for n, d in h.nodes(data=True):
         attrs = {k: v for k, v in d.items() if k != "kind"}
@@ -161,12 +161,13 @@ def write_neo4j(g: nx.Graph, path: str | Path) -> tuple[Path, Path, Path]:
     return written
 
 
-def export(g: nx.Graph, fmt: str, path: str | Path) -> list[Path]:
+def export(g: nx.Graph, fmt: str, path: str | Path, presorted: bool = False) -> list[Path]:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if fmt == "csv":
-        return list(write_csv(g, path))
+        return list(write_csv(g, path, presorted))
     if fmt == "neo4j":
-        return list(write_neo4j(g, path))
-    {"graphml": write_graphml, "gexf": write_gexf, "json": write_json, "cytoscape": write_cytoscape}[fmt](g, path)
+        return list(write_neo4j(g, path, presorted))
+    {"graphml": write_graphml, "gexf": write_gexf, "json": write_json, "cytoscape": write_cytoscape}[fmt](
+        g, path, presorted)
     return [Path(path)]

@@ -238,7 +238,7 @@ def link_corpus(
         words = generic.get(lang, frozenset())
         # a defined acronym makes its long form a term, but not a generic word: in 72,000 arXiv
         # abstracts someone writes "model (M)", and "model" would top every ranking
-        defined_term = key in defined and not (len(key.split()) == 1 and key in words)
+        defined_term = key in defined and key not in words
         score = 1.0 if defined_term else termhood(key, lang, words, modifiers)
         if score < options.min_termhood:
             dropped[key] = score

@@ -24,7 +24,7 @@ import networkx as nx
 from kg import query, workspace
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
-from kg.export import sorted_graph, write_csv, write_gexf, write_graphml, write_json
+from kg.export import export, sorted_graph, write_graphml
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
@@ -258,11 +258,7 @@ def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions) ->
     write_text(written[3], _rankings_csv(graph.rankings))
     write_text(written[4], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     for fmt in options.formats:
-        if fmt == "csv":
-            written += write_csv(bipartite, out_dir / "graph.csv", presorted=True)
-        else:
-            {"gexf": write_gexf, "json": write_json}[fmt](bipartite, out_dir / f"graph.{fmt}", presorted=True)
-            written.append(out_dir / f"graph.{fmt}")
+        written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)
     limits = ViewLimits(max_nodes=options.max_nodes, min_papers=options.min_papers)
     views = {"concept_map.html": lambda p: render_concept_map(graph.concepts, p, bipartite=graph.bipartite,
                                                               limits=limits),
