@@ -428,6 +428,9 @@ def read_jsonl(path: Path, report: ReadReport, columns: Columns = Columns()) -> 
         except json.JSONDecodeError as exc:
             report.skip(path, where, f"invalid JSON ({exc.msg})")
             continue
+        except ValueError:  # Python refuses integers of over 4,300 digits
+            report.skip(path, where, "invalid JSON (number too long)")
+            continue
         except RecursionError:
             report.skip(path, where, "invalid JSON (nested too deeply)")
             continue
@@ -676,6 +679,8 @@ def read_openalex_json(path: Path, report: ReadReport) -> Iterator[Paper]:
         data = json.loads(read_text(path, report))
     except json.JSONDecodeError as exc:
         raise ReadError(path, f"line {exc.lineno}", f"invalid JSON ({exc.msg})") from None
+    except ValueError:  # Python refuses integers of over 4,300 digits
+        raise ReadError(path, "", "invalid JSON (number too long)") from None
     except RecursionError:
         raise ReadError(path, "", "invalid JSON (nested too deeply)") from None
     works = data.get("results") if isinstance(data, dict) and "results" in data else data
@@ -723,6 +728,10 @@ def input_files(inputs: Iterable[str | Path], report: ReadReport | None = None) 
     return files
 
 
+def _reader(suffix: str, columns: Columns) -> Callable[[Path, ReadReport], Iterator[Paper]]:
+    return partial(READERS[suffix], columns=columns) if suffix in COLUMN_READERS else READERS[suffix]
+
+
 def read_papers(inputs: Iterable[str | Path], columns: Columns = Columns(),
                 report: ReadReport | None = None) -> Iterator[Paper]:
     """Every usable paper of every input, in order; problems go to `report` (see the module
@@ -732,7 +741,7 @@ def read_papers(inputs: Iterable[str | Path], columns: Columns = Columns(),
     abstracts: dict[bytes, str] = {}  # digest of the case-folded text → id of the paper that had it first
     for path in input_files(inputs, report):
         suffix = path.suffix.lower()
-        reader = partial(READERS[suffix], columns=columns) if suffix in COLUMN_READERS else READERS[suffix]
+        reader = _reader(suffix, columns)
         found = len(report.problems)
         papers = 0
         try:
@@ -769,7 +778,7 @@ def count_records(inputs: Iterable[str | Path], columns: Columns = Columns()) ->
                 with path.open("rb") as handle:
                     total += sum(1 for line in handle if line.strip())
             else:
-                reader = partial(READERS[suffix], columns=columns) if suffix in COLUMN_READERS else READERS[suffix]
+                reader = _reader(suffix, columns)
                 total += sum(1 for _ in reader(path, quiet))
         except (ReadError, OSError, RecursionError):
             continue

@@ -784,3 +784,12 @@ def test_count_records_forecasts_what_read_papers_yields(tmp_path, seeds_dir):
     assert count_records([broken]) == 2 and len(read_reported(broken)[0]) == 1  # a forecast: reading skips one
     (tmp_path / "d.bib").write_text("@article{k, title = {unclosed\n", encoding="utf-8")
     assert count_records([tmp_path / "d.bib"]) == 0  # unreadable files count nothing, and raise nothing
+
+
+def test_json_with_a_number_python_refuses_is_a_reported_skip(tmp_path):
+    # a hypothesis counter-example: json.loads raises a bare ValueError past 4,300 digits
+    (tmp_path / "big.json").write_text("1" * 5000, encoding="utf-8")
+    (tmp_path / "big.jsonl").write_text('{"id": "a", "abstract": ' + "1" * 5000 + "}\n", encoding="utf-8")
+    papers, report = read_reported(tmp_path / "big.json", tmp_path / "big.jsonl")
+    assert papers == []
+    assert [p.reason for p in report.skipped] == ["invalid JSON (number too long)"] * 2
