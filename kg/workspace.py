@@ -76,10 +76,13 @@ def publish(out_dir: str | os.PathLike[str], write: Callable[[Path], list[Path]]
     into `out_dir` and write the manifest; return the published paths, manifest last.
 
     Call with the lock held (`locked`). Files must be written directly in the staging
-    directory: their names are the output names."""
+    directory: their names are the output names. Files the previous manifest listed that this
+    build did not write (`--formats none` after a build with every format) are removed last, so
+    no export is left disagreeing with graph.graphml; nothing else in `out_dir` is touched."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out)
+    previous = _published_names(out)
     staging = out / f"{STAGING_PREFIX}{os.getpid()}"
     staging.mkdir()
     try:
@@ -93,9 +96,22 @@ def publish(out_dir: str | os.PathLike[str], write: Callable[[Path], list[Path]]
         for name in names:
             os.replace(staging / name, out / name)
         os.replace(staging / MANIFEST, out / MANIFEST)
+        for name in sorted(previous - set(names)):
+            (out / name).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out / name for name in names] + [out / MANIFEST]
+
+
+def _published_names(out: Path) -> set[str]:
+    """The files the workspace's manifest lists: plain names only, so a damaged or hostile
+    manifest can never point outside the workspace."""
+    try:
+        files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    return {name for name in files if isinstance(name, str) and name == Path(name).name
+            and not name.startswith(".") and name != MANIFEST} if isinstance(files, dict) else set()
 
 
 def verify(out_dir: str | os.PathLike[str]) -> list[str]:

@@ -218,6 +218,8 @@ def test_build_formats_choose_the_copies_of_the_graph(runner, tmp_path, fast_ext
     result = run(runner, "build", src, "-o", tmp_path / "gexf", "-q", "--formats", "GEXF")
     assert result.exit_code == 0 and (tmp_path / "gexf" / "graph.gexf").is_file()
     assert not (tmp_path / "gexf" / "graph.json").exists()
+    result = run(runner, "build", src, "-o", tmp_path / "gexf", "-q", "--formats", "none")  # rebuilt without it
+    assert result.exit_code == 0 and not (tmp_path / "gexf" / "graph.gexf").exists()
     result = run(runner, "build", src, "-o", tmp_path / "bad", "--formats", "gexf,pdf")
     assert result.exit_code == 2 and "pdf" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "bad").exists()

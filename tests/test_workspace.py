@@ -164,3 +164,30 @@ def test_a_failing_writer_publishes_nothing(tmp_path):
         workspace.publish(out, write)
     assert (out / "a.txt").read_text("utf-8") == "old"
     assert sorted(p.name for p in out.iterdir()) == ["a.txt"]
+
+
+def test_files_the_previous_build_published_and_this_one_did_not_are_removed(tmp_path):
+    out = tmp_path / "out"
+
+    def writer(*names):
+        def write(staging: Path) -> list[Path]:
+            for name in names:
+                (staging / name).write_text(name, encoding="utf-8")
+            return [staging / name for name in names]
+        return write
+
+    with workspace.locked(out):
+        workspace.publish(out, writer("graph.graphml", "graph.gexf"))
+    (out / "notes.txt").write_text("mine", encoding="utf-8")  # the user's file, in no manifest
+    with workspace.locked(out):
+        workspace.publish(out, writer("graph.graphml"))
+    assert sorted(p.name for p in out.iterdir()) == [".kg.lock", "graph.graphml", "manifest.json", "notes.txt"]
+    assert workspace.verify(out) == []
+    # a manifest naming files outside the workspace removes nothing there
+    (tmp_path / "outside.txt").write_text("keep", encoding="utf-8")
+    (out / "manifest.json").write_text('{"files": {"../outside.txt": {}, "/etc/hostname": {}, "notes.txt": {}}}',
+                                       encoding="utf-8")
+    with workspace.locked(out):
+        workspace.publish(out, writer("graph.graphml"))
+    assert (tmp_path / "outside.txt").read_text("utf-8") == "keep"
+    assert not (out / "notes.txt").exists()  # listed as published by kg: removed
