@@ -26,6 +26,7 @@ minute, so ratios between runs of the same process mean more than absolute secon
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import sys
@@ -152,7 +153,7 @@ def extraction_floor(papers: list[Paper]) -> dict[str, float]:
     return result
 
 
-def full_build(inputs: list[Path], workspace: Path, workers: int) -> dict[str, float]:
+def full_build(inputs: list[Path], workspace: Path, workers: int, options: pipeline.BuildOptions) -> dict[str, float]:
     stages: dict[str, float] = {}
     originals = {name: getattr(pipeline, name) for name in
                  ("bipartite_graph", "concept_graph", "paper_graph", "analyse_concepts", "clusters", "link_papers")}
@@ -164,10 +165,10 @@ def full_build(inputs: list[Path], workspace: Path, workers: int) -> dict[str, f
         engine = EngineOptions(workers=workers, cache=workspace / STORE_FILE)
         with PeakRSS() as rss, timed(stages, "total"):
             with timed(stages, "read+extract+link"):
-                corpus = pipeline.extract_corpus(inputs, engine=engine, report=ReadReport())
+                corpus = pipeline.extract_corpus(inputs, options, engine=engine, report=ReadReport())
             graph = pipeline.graph_corpus(corpus)
             with timed(stages, "save"):
-                graph.save(workspace)
+                graph.save(workspace, options)
     finally:
         for name, fn in originals.items():
             setattr(pipeline, name, fn)
@@ -188,6 +189,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="workers of the full builds")
     parser.add_argument("--mixed", action="store_true", help="every fourth paper in Google's Chinese")
     parser.add_argument("--both", action="store_true", help="English abstracts and their Chinese translations as papers")
+    parser.add_argument("--min-concept-papers", type=int, default=0,
+                        help="as kg build's option (0: automatic, 2 from 5,000 papers on)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--keep", type=Path, help="keep inputs and workspaces here (default: a temporary folder)")
     args = parser.parse_args()
@@ -220,14 +223,15 @@ def main() -> int:
                 continue
             data = write_jsonl(rows[:n], root / f"in{n}.jsonl")
             papers_words = words(list(read_papers([data], report=ReadReport())))  # real data has duplicates
-            s = full_build([data], root / f"out{n}", args.workers)
+            built = pipeline.BuildOptions(min_concept_papers=args.min_concept_papers)
+            s = full_build([data], root / f"out{n}", args.workers, built)
             print(f"| {n:,} | {s['total']:.0f} | {s['extract']:.0f} | {n / s['extract']:.1f} | "
                   f"{papers_words / s['extract']:,.0f} | {s['link']:.1f} | {s['graph']:.1f} | {s['rank']:.1f} | "
                   f"{s['save']:.1f} | {s['peak_rss_mib']:,.0f} | {s['largest_view_mb']:.2f} | {s['concepts']:,} | "
                   f"{s['rare']:,} | {s['cooccurrence_edges']:,} |", flush=True)
             extra = write_jsonl(rows[n:n + 100], root / f"new{n}.jsonl")
             times = []
-            for options in (pipeline.BuildOptions(), pipeline.BuildOptions(formats=())):
+            for options in (built, dataclasses.replace(built, formats=())):
                 start = time.perf_counter()
                 pipeline.build([data, extra], options, engine=EngineOptions(workers=1, cache=root / f"out{n}" / STORE_FILE)
                                ).save(root / f"out{n}", options)
