@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import random
 
 import networkx as nx
 import pytest
 
-from kg.graph import (ProjectionLimits, bipartite_graph, concept_graph, concept_node, idf, paper_graph, paper_node,
-                      papers_of)
+from kg.graph import (ProjectionLimits, _sparse_cooccurrence, bipartite_graph, concept_graph, concept_node, idf,
+                      paper_graph, paper_node, papers_of)
 from kg.model import Link
 
 SPEC = {
@@ -176,7 +177,7 @@ def test_graphs_do_not_depend_on_insertion_order(make_corpus):
 # ------------------------------------------------------------------ big corpora: thinned projections
 
 EVERYTHING_SPARSE = ProjectionLimits(exact_max_pairs=0, min_concept_papers=1, min_cooccurrence=1,
-                                     similar_per_paper=10**9)
+                                     links_per_concept=10**9, similar_per_paper=10**9)
 
 
 def _same_graph(a: nx.Graph, b: nx.Graph) -> None:
@@ -209,6 +210,42 @@ def test_thinned_cooccurrence_keeps_every_concept_but_only_repeated_frequent_pai
     assert g.edges["a", "b"]["weight"] == 3 and g.edges["a", "c"]["weight"] == 2
     g = concept_graph(make_corpus(spec), ProjectionLimits(exact_max_pairs=0, min_cooccurrence=3))
     assert list(g.edges) == [("a", "b")]
+
+
+def _random_spec(seed: int, papers: int = 60, concepts: int = 40) -> dict[str, dict[str, int]]:
+    rng = random.Random(seed)
+    names = [f"c{i:02d}" for i in range(concepts)]
+    # a few common concepts and many rare ones, as in real corpora
+    weights = [1 / (i + 1) for i in range(concepts)]
+    return {f"p:{n}": {k: 1 for k in rng.choices(names, weights, k=rng.randint(2, 9))} for n in range(papers)}
+
+
+def _strength(g: nx.Graph, node: str, other: str) -> tuple:
+    d = g.edges[node, other]
+    return (-d["weight"], -d["association"], other)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_thinned_cooccurrence_keeps_each_concepts_strongest_links(make_corpus, seed):
+    corpus = make_corpus(_random_spec(seed))
+    every = concept_graph(corpus, ProjectionLimits(exact_max_pairs=0, links_per_concept=10**9))
+    g = concept_graph(corpus, ProjectionLimits(exact_max_pairs=0, links_per_concept=3))
+    assert list(g.nodes(data=True)) == list(every.nodes(data=True))
+    assert g.number_of_edges() < every.number_of_edges()
+    strongest = {node: sorted(every[node], key=lambda o: _strength(every, node, o))[:3] for node in every}
+    for node, best in strongest.items():  # each concept keeps its 3 strongest links ...
+        assert all(g.has_edge(node, other) for other in best)
+    for a, b, d in g.edges(data=True):  # ... and a link stays only when one of its ends keeps it
+        assert b in strongest[a] or a in strongest[b]
+        assert d == every.edges[a, b]
+
+
+def test_thinned_cooccurrence_does_not_depend_on_the_block_size(make_corpus):
+    corpus = make_corpus(_random_spec(7, papers=120, concepts=70))
+    limits = ProjectionLimits(exact_max_pairs=0, links_per_concept=4)
+    docs = papers_of(corpus)
+    whole = list(_sparse_cooccurrence(corpus, docs, limits))
+    assert whole and list(_sparse_cooccurrence(corpus, docs, limits, block=3)) == whole
 
 
 def test_thinned_similarity_keeps_each_papers_strongest_neighbours(make_corpus):
