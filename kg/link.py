@@ -78,7 +78,8 @@ class AcronymTable:
     """Short form → long-form key, decided over the whole corpus.
 
     An acronym with one long form anywhere resolves everywhere; one with several long forms
-    (ambiguous) resolves only inside the papers that define it.
+    (ambiguous) resolves only inside the papers that define it, and so does a lower-case one:
+    "cyclooctadiene (cod)" says nothing about the word "cod" in other papers.
     """
 
     corpus_wide: dict[str, str] = field(default_factory=dict)
@@ -96,9 +97,10 @@ class AcronymTable:
             for d in ex.acronyms:
                 short = acronym_key(d.short)
                 long_key = to_english(d)
-                long_forms[short].add(long_key)
                 table.per_paper[(ex.paper_id, short)] = long_key
                 table.surfaces.setdefault(short, d)
+                if not d.short.islower():
+                    long_forms[short].add(long_key)
         for short, keys in sorted(long_forms.items()):
             english = {k for k in keys if k.isascii()}
             if len(english) == 1:

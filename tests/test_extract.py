@@ -156,6 +156,19 @@ def test_lower_case_short_form_needs_initials(english):
     assert defs(english, "The model was trained on the data (see below).") == set()
 
 
+def test_a_lower_case_word_the_text_already_used_is_no_short_form(english):
+    text = ("Re-identification is hard across datasets. We propose a framework that transfers "
+            "representations from the labeled source domain (dataset) to the target domain (dataset).")
+    assert defs(english, text) == set()
+    # the same bracket with nothing before it is read as usual
+    assert ("cod", "cyclooctadiene") in defs(english, "The hydrogenation of cyclooctadiene (cod) is slow; cod ligands help.")
+
+
+def test_a_relative_clause_is_no_long_form(english):
+    assert defs(english, "We build a framework which transfers (FWT) the features.") == set()
+    assert ("DAF", "domain adaption framework") in defs(english, "We build a domain adaption framework (DAF) for transfer.")
+
+
 def test_short_form_of_several_words_or_with_a_nested_bracket(english):
     assert ("TNF alpha", "tumour necrosis factor alpha") in defs(
         english, "Serum tumour necrosis factor alpha (TNF alpha) rose after surgery.")

@@ -49,6 +49,14 @@ def test_ambiguous_acronym_stays_apart_outside_its_papers():
     assert ("c", "rl") in corpus.occurrences
 
 
+def test_lower_case_acronym_resolves_only_in_its_own_paper():
+    a = Extraction("a", "en", [mention("cod")], [AcronymDef("cod", "cyclooctadiene", "cyclooctadiene", "en")])
+    b = Extraction("b", "en", [mention("cod")])
+    corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
+    assert ("a", "cyclooctadiene") in corpus.occurrences and ("a", "cod") not in corpus.occurrences
+    assert ("b", "cod") in corpus.occurrences and ("b", "cyclooctadiene") not in corpus.occurrences
+
+
 def test_nested_phrase_counts_for_the_standalone_concept_it_ends_with():
     a = Extraction("a", "en", [mention("multi agent deep reinforcement learning")])
     b = Extraction("b", "en", [mention("reinforcement learning")])
