@@ -134,6 +134,13 @@ class ProjectionLimits:
     is ranked), and paper similarity keeps each paper's `similar_per_paper` most similar papers.
     Below the bound everything is counted, as before (a few hundred papers).
 
+    Scoring every pair of papers costs the sum over concepts of (papers with it)²: 5 billion
+    pairs at 72,000 papers, nearly all from a few hundred concepts every tenth paper mentions.
+    So the most similar papers are searched through the rarer concepts only, as many as
+    `similarity_pair_budget` pairs allow (the rarest first); the kept pairs' weights and shared
+    concepts then count every concept they share. A paper whose concepts are all that common
+    has no similar papers.
+
     Without the per-concept cap the links of a big corpus grow with the square of its concepts
     (72,000 papers: 6.3 million links, most of the build's time and memory); with it they grow
     as `links_per_concept` × concepts, as VOSviewer shows only the strongest links.
@@ -144,6 +151,7 @@ class ProjectionLimits:
     min_cooccurrence: int = 2
     links_per_concept: int = 25
     similar_per_paper: int = 10
+    similarity_pair_budget: int = 50_000_000
 
     def thin_cooccurrence(self, corpus: Corpus) -> bool:
         per_paper = Counter(paper_id for paper_id, _ in corpus.occurrences)
@@ -230,12 +238,23 @@ def idf(corpus: Corpus) -> dict[str, float]:
     return {key: math.log((1 + n) / (1 + len(ids))) + 1.0 for key, ids in papers_of(corpus).items()}
 
 
+def _search_concepts(docs: dict[str, set[str]], pair_budget: int) -> list[str]:
+    """The concepts, rarest first, whose pairs of papers add up to at most `pair_budget` (sorted)."""
+    chosen, pairs = [], 0
+    for key in sorted(docs, key=lambda k: (len(docs[k]), k)):
+        pairs += len(docs[key]) ** 2
+        if pairs > pair_budget:
+            break
+        chosen.append(key)
+    return sorted(chosen)
+
+
 def _most_similar_pairs(corpus: Corpus, docs: dict[str, set[str]], rarity: dict[str, float],
                         limits: ProjectionLimits, block: int = 256) -> dict[tuple[str, str], list[str]]:
-    """Each paper's `similar_per_paper` strongest neighbours (ties: smaller id), by blocks of
-    rows of X·diag(idf)·Xᵀ so no all-pairs matrix is ever held; then the shared concepts of the
-    kept pairs only."""
-    keys = sorted(docs)
+    """Each paper's `similar_per_paper` strongest neighbours through the search concepts (ties:
+    smaller id), by blocks of rows of X·diag(idf)·Xᵀ so no all-pairs matrix is ever held; then
+    all the shared concepts of the kept pairs only."""
+    keys = _search_concepts(docs, limits.similarity_pair_budget)
     paper_ids, x = _incidence(corpus, keys)
     weighted = (x @ sp.diags(np.array([rarity[k] for k in keys]))).tocsr()
     xt = x.T.tocsc()

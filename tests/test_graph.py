@@ -177,7 +177,8 @@ def test_graphs_do_not_depend_on_insertion_order(make_corpus):
 # ------------------------------------------------------------------ big corpora: thinned projections
 
 EVERYTHING_SPARSE = ProjectionLimits(exact_max_pairs=0, min_concept_papers=1, min_cooccurrence=1,
-                                     links_per_concept=10**9, similar_per_paper=10**9)
+                                     links_per_concept=10**9, similar_per_paper=10**9,
+                                     similarity_pair_budget=10**12)
 
 
 def _same_graph(a: nx.Graph, b: nx.Graph) -> None:
@@ -259,6 +260,20 @@ def test_thinned_similarity_keeps_each_papers_strongest_neighbours(make_corpus):
     assert g.number_of_edges() < full.number_of_edges()
     for a, b, d in g.edges(data=True):  # the kept edges carry the exact weights and evidence
         assert d == full.edges[a, b]
+
+
+def test_similar_papers_are_searched_through_rarer_concepts_within_the_pair_budget(make_corpus):
+    spec = {"p:1": {"common": 1, "r1": 1}, "p:2": {"common": 1, "r1": 1}, "p:3": {"common": 1, "r2": 1},
+            "p:4": {"common": 1, "r2": 1}, "p:5": {"common": 1}}
+    full = paper_graph(make_corpus(spec))
+    # common: 5² pairs, r1 and r2: 2² each; a budget of 8 searches through r1 and r2 only
+    g = paper_graph(make_corpus(spec), ProjectionLimits(exact_max_pairs=0, similarity_pair_budget=8))
+    assert sorted(g.edges) == [("p:1", "p:2"), ("p:3", "p:4")]
+    for a, b, d in g.edges(data=True):  # weights and shared concepts still count "common"
+        assert d == full.edges[a, b] and "common" in d["shared"]
+    assert g.degree("p:5") == 0 and full.degree("p:5") == 4
+    g = paper_graph(make_corpus(spec), ProjectionLimits(exact_max_pairs=0, similarity_pair_budget=33))
+    assert g.number_of_edges() == full.number_of_edges()
 
 
 # ------------------------------------------------------------------ metadata
