@@ -293,3 +293,12 @@ def test_big_corpora_leave_out_concepts_of_one_paper_unless_asked():
     assert min_concept_papers(BuildOptions(), BIG_CORPUS) == 2
     assert min_concept_papers(BuildOptions(min_concept_papers=1), 10 * BIG_CORPUS) == 1
     assert min_concept_papers(BuildOptions(min_concept_papers=5), 20) == 5
+
+
+def test_concept_nodes_list_their_first_papers_and_count_the_rest():
+    titles = {f"p{i:03d}": f"Title {i}" for i in range(120)}
+    text = pipeline.paper_titles(sorted(titles), titles, limit=50)
+    lines = text.splitlines()
+    assert len(lines) == 51 and lines[0] == "p000 — Title 0" and lines[49] == "p049 — Title 49"
+    assert lines[-1] == "… and 70 more"
+    assert pipeline.paper_titles(["p001", "p002"], titles, limit=50) == "p001 — Title 1\np002 — Title 2"
