@@ -231,7 +231,7 @@ def main() -> int:
                   f"{s['rare']:,} | {s['cooccurrence_edges']:,} |", flush=True)
             extra = write_jsonl(rows[n:n + 100], root / f"new{n}.jsonl")
             times = []
-            for options in (built, dataclasses.replace(built, formats=())):
+            for options in (dataclasses.replace(built, formats=pipeline.EXTRA_FORMATS), dataclasses.replace(built, formats=())):
                 start = time.perf_counter()
                 pipeline.build([data, extra], options, engine=EngineOptions(workers=1, cache=root / f"out{n}" / STORE_FILE)
                                ).save(root / f"out{n}", options)

@@ -127,15 +127,16 @@ def build(
                                              "with grown inputs extracts only new abstracts.")] = True,
     formats: Annotated[str, typer.Option(help="Copies of graph.graphml to write, comma-separated: "
                                               f"{','.join(pipeline.EXTRA_FORMATS)} (GEXF, node-link JSON, CSV "
-                                              "tables) or none; big corpora save time and disk with none.")]
-        = ",".join(pipeline.EXTRA_FORMATS),
+                                              f"tables) or none; auto: all below {pipeline.BIG_CORPUS:,} papers, "
+                                              "none from there.")] = "auto",
 ) -> None:
     """Build the paper–concept graph, its projections, rankings, HTML maps and exports into DIR.
 
     Re-running with the same DIR rebuilds the graph from the given inputs; abstracts already
     extracted into DIR's cache (same text, same extractor version) are not extracted again.
     """
-    chosen = tuple(f for f in (part.strip().lower() for part in formats.split(",")) if f and f != "none")
+    chosen = None if formats.strip().lower() == "auto" else tuple(
+        f for f in (part.strip().lower() for part in formats.split(",")) if f and f != "none")
     try:
         options = pipeline.BuildOptions(min_termhood=min_termhood, thesaurus=thesaurus,
                                         max_nodes=max_nodes, min_papers=min_papers, formats=chosen,

@@ -57,15 +57,16 @@ class BuildOptions:
     glossary: bool = True  # use kg's bilingual glossary (else only the dictionary and acronyms)
     columns: Columns = Columns()  # CSV/TSV/JSONL field names of id, title and abstract
     # copies of the paper–concept graph besides graph.graphml (Gephi GEXF, node-link JSON, CSV
-    # tables); big corpora may want none: at 10,000 papers they are ~400 MB and a third of the build
-    formats: tuple[str, ...] = EXTRA_FORMATS
+    # tables); None: all of them below BIG_CORPUS papers, none from there (at 72,000 papers they
+    # are 1.5 GB and a quarter of the build, and Gephi, Cytoscape and igraph read GraphML)
+    formats: tuple[str, ...] | None = None
     # concepts in fewer papers are left out of the graph altogether; 0: 1 (keep all) below
     # BIG_CORPUS papers, 2 from there (most concepts of a big corpus occur once, and they would
     # take most of the memory and time: at 10,000 papers 126k concepts, of which 29k recur)
     min_concept_papers: int = 0
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.formats) - set(EXTRA_FORMATS))
+        unknown = sorted(set(self.formats or ()) - set(EXTRA_FORMATS))
         if unknown:
             raise ValueError(f"unknown export format {', '.join(unknown)} (use {', '.join(EXTRA_FORMATS)} or none)")
 
@@ -143,6 +144,13 @@ def min_concept_papers(options: BuildOptions, papers: int) -> int:
     if options.min_concept_papers:
         return options.min_concept_papers
     return 1 if papers < BIG_CORPUS else 2
+
+
+def extra_formats(options: BuildOptions, papers: int) -> tuple[str, ...]:
+    """The copies of graph.graphml a build writes: the option's, or the automatic ones (see BuildOptions)."""
+    if options.formats is not None:
+        return options.formats
+    return EXTRA_FORMATS if papers < BIG_CORPUS else ()
 
 
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
@@ -268,7 +276,7 @@ def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions) ->
     write_graphml(graph.papers, written[2])
     write_text(written[3], _rankings_csv(graph.rankings))
     write_text(written[4], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-    for fmt in options.formats:
+    for fmt in extra_formats(options, len(graph.corpus.papers)):
         written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)
     limits = ViewLimits(max_nodes=options.max_nodes, min_papers=options.min_papers)
     views = {"concept_map.html": lambda p: render_concept_map(graph.concepts, p, bipartite=graph.bipartite,

@@ -220,6 +220,9 @@ def test_build_formats_choose_the_copies_of_the_graph(runner, tmp_path, fast_ext
     assert not (tmp_path / "gexf" / "graph.json").exists()
     result = run(runner, "build", src, "-o", tmp_path / "gexf", "-q", "--formats", "none")  # rebuilt without it
     assert result.exit_code == 0 and not (tmp_path / "gexf" / "graph.gexf").exists()
+    result = run(runner, "build", src, "-o", tmp_path / "auto", "-q", "--formats", "auto")  # a small corpus: all
+    assert result.exit_code == 0 and {"graph.gexf", "graph.json", "graph.nodes.csv"} <= {
+        p.name for p in (tmp_path / "auto").iterdir()}
     result = run(runner, "build", src, "-o", tmp_path / "bad", "--formats", "gexf,pdf")
     assert result.exit_code == 2 and "pdf" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "bad").exists()

@@ -295,6 +295,15 @@ def test_big_corpora_leave_out_concepts_of_one_paper_unless_asked():
     assert min_concept_papers(BuildOptions(min_concept_papers=5), 20) == 5
 
 
+def test_big_corpora_write_only_graphml_unless_asked():
+    from kg.pipeline import BIG_CORPUS, EXTRA_FORMATS, BuildOptions, extra_formats
+
+    assert extra_formats(BuildOptions(), 20) == EXTRA_FORMATS
+    assert extra_formats(BuildOptions(), BIG_CORPUS) == ()
+    assert extra_formats(BuildOptions(formats=("gexf",)), 10 * BIG_CORPUS) == ("gexf",)
+    assert extra_formats(BuildOptions(formats=()), 20) == ()
+
+
 def test_concept_nodes_list_their_first_papers_and_count_the_rest():
     titles = {f"p{i:03d}": f"Title {i}" for i in range(120)}
     text = pipeline.paper_titles(sorted(titles), titles, limit=50)
