@@ -56,6 +56,18 @@ MAX_ABSTRACT_CHARS = 20_000  # ≈ 3,000 English words; long abstracts are ~300 
 MAX_RUN = 20  # a character repeated more often in a row is decoration or garbage ("=====", "((((")
 MAX_RARE_HAN = 50  # Han characters Chinese does not use; jieba's HMM costs ~45 ms for each
 _RUN = re.compile(r"(.)\1{%d,}" % MAX_RUN, re.S)
+# arXiv listings and some exports carry inline HTML: '<a href="http://x.org">this http URL</a>'
+_HTML_ANCHOR = re.compile(r"""<a\s[^<>]*?href\s*=\s*["']([^"']*)["'][^<>]*>(.*?)</a\s*>""", re.I | re.S)
+_HTML_TAG = re.compile(r"</?(?:a|b|i|u|em|strong|sub|sup|p|br|span|div|code|tt)(?:\s[^<>]*)?/?>", re.I)
+_ARXIV_LINK_TEXT = re.compile(r"this https? url", re.I)
+
+
+def strip_html(text: str) -> str:
+    """Inline HTML tags out, their text kept; a link arXiv wrote as "this http URL" becomes its
+    address. Only known inline tags go, so "x < y" or "<s, a>" in prose stays as it is."""
+    text = _HTML_ANCHOR.sub(
+        lambda m: m.group(1) if _ARXIV_LINK_TEXT.fullmatch(m.group(2).strip()) else m.group(2), text)
+    return _HTML_TAG.sub("", text)
 SNIFF_BYTES = 1 << 16
 
 
@@ -792,6 +804,10 @@ def _checked(paper: Paper, path: Path, report: ReadReport, ids: dict[str, str],
     if paper.id in ids:
         report.skip(path, where, f"paper id {paper.id!r} already used in {ids[paper.id]} (first kept)")
         return None
+    plain = strip_html(paper.text)
+    if plain != paper.text:
+        report.repair(path, where, "HTML markup removed")
+        paper = replace(paper, text=plain)
     collapsed = _RUN.sub(lambda m: m.group(1) * MAX_RUN, paper.text)
     if collapsed != paper.text:
         report.repair(path, where, f"runs of one character repeated over {MAX_RUN} times cut to {MAX_RUN}")

@@ -761,6 +761,18 @@ def test_runs_of_one_character_are_cut(tmp_path):
     assert [(p.kind, p.record) for p in report.problems] == [("repaired", "paper r")]
 
 
+def test_inline_html_is_removed_and_arxiv_link_text_becomes_the_address(tmp_path):
+    html = ('The demo (<a href="http://demo.example.org/">this http URL</a>) uses '
+            '<i>graph</i> networks, see <a href="https://x.org/p">our page</a>; when x < y and y > z it holds.')
+    f = write(tmp_path / "html.jsonl", json.dumps({"id": "h", "abstract": html}) + "\n"
+              + json.dumps({"id": "m", "abstract": "Graph networks hold when x < y and y > z for all <s, a> pairs."}) + "\n")
+    papers, report = read_reported(f)
+    assert papers[0].text == ("The demo (http://demo.example.org/) uses graph networks, see our page; "
+                              "when x < y and y > z it holds.")
+    assert papers[1].text == "Graph networks hold when x < y and y > z for all <s, a> pairs."
+    assert [(p.kind, p.record, p.reason) for p in report.problems] == [("repaired", "paper h", "HTML markup removed")]
+
+
 def test_han_text_with_characters_chinese_does_not_use_is_skipped(tmp_path):
     rare = "".join(chr(c) for c in range(0x3400, 0x3400 + 200))  # CJK extension A: no Chinese text uses these
     f = write(tmp_path / "rare.jsonl", json.dumps({"id": "x", "abstract": rare}, ensure_ascii=False) + "\n"
