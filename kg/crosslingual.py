@@ -41,6 +41,8 @@ EN_PREPOSITIONS = frozenset(
 )
 EN_FUNCTION_WORDS = EN_PREPOSITIONS | {"a", "an", "the", "and", "or", "one's", "sb", "sth", "etc"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# What follows a verb in a phrasal sense ("set up", "comment on", "experience for oneself").
+_PARTICLES = frozenset("up down out off on in over away back for to with about oneself sb sth".split())
 # Register-marked senses ("(dialect) mahjong" for 麻雀) are not how a technical text is translated.
 _REGISTER = re.compile(r"^\((dialect|slang|internet slang|coll|old|archaic|literary|classical|cantonese|tw|"
                        r"vulgar|euphemism|derog|humorous|onom)")
@@ -103,6 +105,36 @@ def _compound_splits(order: tuple[str, ...], vocabulary: frozenset[str]) -> list
             if w[:cut] in vocabulary and w[cut:] in vocabulary:
                 out.append(order[:i] + (w[:cut], w[cut:]) + order[i + 1:])
     return out
+
+
+def _sense_core(sense: str, head: bool) -> list[str]:
+    """The one word of a two- or three-word sense that carries it: a phrasal verb's verb
+    ("set up" → "set"), and with `head` a noun phrase's head ("strategic decision" → "decision")."""
+    words = sense.replace("-", " ").split()
+    if not 2 <= len(words) <= 3:
+        return []
+    if words[1] in _PARTICLES:
+        return [words[0]]
+    if not head or any(w in EN_FUNCTION_WORDS or w in _PARTICLES for w in words):
+        return []
+    return [words[-1]]
+
+
+def _loose(key_stem: str, stem_: str, word: str) -> bool:
+    """A key word and a sense word of one root in different parts of speech: "syntactic" and
+    "syntax", "societal" and "society", "textual" and "text", "quantitative" and "quantity":
+    they share their start up to at most the last letter of the sense word, both as stem and as
+    written (so "generate", stem "gener", does not meet "general")."""
+    if key_stem == stem_:
+        return True
+    return all(_shared_start(key_stem, w) >= max(4, len(w) - 1) for w in (stem_, word))
+
+
+def _shared_start(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 def _measure(s: str) -> int:
@@ -222,6 +254,7 @@ class ZhEnLinker:
         # around prepositions reversed as Chinese puts them ("X from Y" ↔ "Y 中 的 X"); a closed
         # compound may also be read as its two parts ("dataset" ↔ 数据 "data" + 集 "set").
         self._trie: dict = {}
+        self._loose_index: dict[int, dict[str, list[str]]] = {}
         vocabulary = dictionary.english_words() if self.keys else frozenset()
         for key in self.keys:
             words = _tokens(key)
@@ -264,14 +297,21 @@ class ZhEnLinker:
                 atoms.extend([w] if w in self.dictionary or w.isascii() else (self.dictionary.split(w) or [w]))
         return atoms
 
-    def _options(self, atoms: list[str], i: int, dictionary: bool, glossary: bool) -> list[tuple[int, _Reading]]:
-        """Readings starting at atom i: the atom's senses, and glossary terms over atoms i..j."""
+    def _options(self, atoms: list[str], i: int, dictionary: bool, glossary: bool,
+                 relaxed: bool = False) -> list[tuple[int, _Reading]]:
+        """Readings starting at atom i: the atom's senses, and glossary terms over atoms i..j.
+
+        `relaxed` also reads a phrase sense by its one word that carries it: the head of a noun
+        phrase (决策 "strategic decision" → "decision") or the verb of a phrasal verb (设置 "set
+        up" → "set", 体验 "experience for oneself" → "experience")."""
         word, options = atoms[i], []
         if dictionary:
             cap = MAX_SENSES_CHAR if len(word) == 1 else MAX_SENSES
             texts = [word.lower()] if word.isascii() else self.dictionary.senses(word)[:cap]
             if i + 1 < len(atoms):  # a modifier: 社交 "social contact" reads "social" before 媒体 "media"
                 texts += [t.split()[0] for t in texts if " " in t and _ADJECTIVE.search(t.split()[0])]
+            if relaxed and len(word) > 1:  # a phrasal verb anywhere, a head only in a two-character modifier
+                texts += [w for t in texts for w in _sense_core(t, head=len(word) == 2 and i + 1 < len(atoms))]
             options = [(i + 1, r) for t in dict.fromkeys(texts) for r in self._readings_of(word, t, False)]
         for j in range(i + 1, len(atoms) + 1) if glossary else ():
             zh = "".join(atoms[i:j])
@@ -279,40 +319,58 @@ class ZhEnLinker:
                 options.extend((j, r) for r in self._readings_of(zh, alt.strip(), True))
         return options
 
-    def _matches(self, atoms: list[str], dictionary: bool = True, glossary: bool = False
+    def _matches(self, atoms: list[str], dictionary: bool = True, glossary: bool = False,
+                 relaxed: bool = False, need_glossary: bool | None = None
                  ) -> dict[str, tuple[bool, list[_Reading]]]:
         """Every key some full reading of the atoms spells: key → (exact?, readings used).
 
-        With `glossary`, only readings that use at least one glossary term count. A search that
-        runs out of its budget returns nothing: an unfinished search could miss a rival reading.
+        With `glossary`, only readings that use at least one glossary term count (unless
+        `need_glossary` is False). `relaxed` adds the one-word cores of phrase senses and lets a
+        modifier meet a key word of the same root in another part of speech (句法 "syntax" →
+        "syntactic"); the head must still match by stem. A search that runs out of its budget
+        returns nothing: an unfinished search could miss a rival reading.
         """
         found: dict[str, tuple[bool, list[_Reading]]] = {}
         budget = [MAX_PATHS]
+        need = glossary if need_glossary is None else need_glossary
 
         def walk(i: int, node: dict, path: list[_Reading]) -> None:
             if i == len(atoms):
-                if glossary and not any(r.glossary for r in path):
+                if need and not any(r.glossary for r in path):
                     return
                 for key, order in node.get(None, ()):
                     exact = tuple(w for r in path for w in r.exact) == order
                     if key not in found or exact and not found[key][0]:
                         found[key] = (exact, list(path))
                 return
-            for j, r in self._options(atoms, i, dictionary, glossary):
+            for j, r in self._options(atoms, i, dictionary, glossary, relaxed):
                 budget[0] -= 1
                 if budget[0] < 0:
                     return
-                sub = node
-                for s in r.stems:
-                    sub = sub.get(s)  # type: ignore[assignment]
-                    if sub is None:
+                subs = [node]
+                for s, w in zip(r.stems, r.exact):
+                    subs = [c for sub in subs for c in self._children(sub, s, w, relaxed and j < len(atoms))]
+                    if not subs:
                         break
-                else:
+                for sub in subs:
                     walk(j, sub, path + [r])
 
         if atoms:
             walk(0, self._trie, [])
         return found if budget[0] >= 0 else {}
+
+    def _children(self, node: dict, s: str, word: str, loose: bool) -> list[dict]:
+        """The trie node under `node` for stem `s`; `loose`: for stems of the same root too."""
+        exact = node.get(s)
+        if not loose or len(s) < 4:
+            return [exact] if exact is not None else []
+        index = self._loose_index.get(id(node))
+        if index is None:
+            index = self._loose_index[id(node)] = defaultdict(list)
+            for child in node:
+                if child is not None and len(child) >= 4:
+                    index[child[:4]].append(child)
+        return [node[c] for c in index.get(s[:4], ()) if c == s or _loose(c, s, word)]
 
     def _best(self, found: dict[str, tuple[bool, list[_Reading]]]) -> str | None:
         """The single key found, or None when the reading is ambiguous.
@@ -370,9 +428,17 @@ class ZhEnLinker:
             return ZhLink(by_dict, "dictionary", self._detail(words[by_dict][1], by_dict))
         mixed = self._matches(atoms, glossary=True)
         by_glossary = self._best(mixed)
-        if by_glossary is None or words and by_glossary not in words:  # the dictionary read it otherwise
+        if by_glossary is not None and (not words or by_glossary in words):
+            return ZhLink(by_glossary, "glossary", self._detail(mixed[by_glossary][1], by_glossary))
+        if words or mixed or len(whole) == 1:  # read, but not to one key: relaxing cannot decide
             return None
-        return ZhLink(by_glossary, "glossary", self._detail(mixed[by_glossary][1], by_glossary))
+        loose = self._matches(atoms, glossary=bool(self.glossary), relaxed=True, need_glossary=False)
+        by_loose = self._best(loose)
+        if by_loose is None:
+            return None
+        path = loose[by_loose][1]
+        layer = "glossary" if any(r.glossary for r in path) else "dictionary"
+        return ZhLink(by_loose, layer, self._detail(path, by_loose))
 
     def _detail(self, path: list[_Reading], key: str) -> str:
         parts = []

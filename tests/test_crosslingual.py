@@ -135,6 +135,26 @@ def test_a_modifier_reads_as_the_adjective_of_a_phrase_sense(dictionary):
     assert link("社交", ["social"], dictionary) is None  # alone it is the phrase, not the adjective
 
 
+def test_relaxed_reading_when_the_strict_one_finds_nothing(dictionary):
+    # a phrasal verb reads as its verb, a two-character modifier as its sense's head
+    assert link("监督 训练 设置", ["supervised training setting"], dictionary).en_key == "supervised training setting"
+    assert link("决策 规则", ["decision rule", "rule"], dictionary).en_key == "decision rule"
+    # a modifier meets the adjective of its noun sense: 句法 "syntax" → "syntactic"
+    assert link("句法 功能", ["syntactic function", "function"], dictionary).en_key == "syntactic function"
+    assert link("文本 能量", ["textual energy"], dictionary).en_key == "textual energy"
+    # but not a word that only shares a stem's start: 生成 "generate" is not "general"
+    assert link("生成 模型", ["general model", "model"], dictionary) is None
+    # the head of a whole word's phrase sense is not the word: 神经网络 is not "network",
+    # 磁场 not "field"; nor is a head read in the last position
+    assert link("神经网络", ["network"], dictionary) is None
+    assert link("磁场", ["field"], dictionary) is None
+    assert link("规则 决策", ["rule decision"], dictionary) is None
+    # the head must match by stem: 句法 "syntax" as the head never becomes "syntactic"
+    assert link("句法", ["syntactic"], dictionary) is None
+    # a strict reading that is ambiguous is not resolved by relaxing
+    assert link("基准 数据集", ["benchmark dataset", "standard dataset"], dictionary) is None
+
+
 def test_lone_character_needs_the_glossary(dictionary, glossary):
     assert link("图", ["map"], dictionary) is None  # too polysemous to read alone
     assert link("图", ["map"], dictionary, glossary) is None  # the glossary says graph: not map
