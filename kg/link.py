@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from wordfreq import zipf_frequency
 
-from kg.model import AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
+from kg.model import SEGMENTS, AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
 
 #: Concepts scoring below this termhood are generic words and are left out of the graph.
 MIN_TERMHOOD = 0.4
@@ -23,6 +23,13 @@ _PREPOSITIONS = frozenset("of from for with in on by via to over under between a
 
 #: A leading sub-phrase counts as mentioned only when it is this specific a term on its own.
 SPECIFIC_MODIFIER = 0.6
+
+#: Word spans of a Chinese clause read for English concepts (see `span_concepts`): at most this
+#: many words and characters, like the extractor's noun phrases.
+MAX_SPAN_WORDS = 6
+MAX_SPAN_CHARS = 16
+#: Words a span neither starts nor ends with (particles Google Translate adds around a phrase).
+ZH_SPAN_EDGES = frozenset("的 之 中 从 在 和 与 及 以及 或 或者 对 对于 了 等 于 为 被 将 把 由 其 该 这 这些 那些 所 着 地 是 也 都 并 而".split())
 
 #: A Chinese phrase (jieba words) → (English key, layer, detail) or None.
 ZhLinkFn = Callable[[Sequence[str]], "tuple[str, str, str] | None"]
@@ -59,6 +66,26 @@ def termhood(key: str, lang: str, generic: frozenset[str], modifiers: frozenset[
 def acronym_key(short: str) -> str:
     """An acronym as mention keys spell it: "OTA-FL" → "ota fl" (hyphens split words)."""
     return " ".join(short.replace("-", " ").lower().split())
+
+
+def clause_spans(segments: str) -> list[str]:
+    """Word spans (keys) of a Chinese paper's clauses (`SEGMENTS`) that may name a concept
+    across the noun-phrase grammar's bounds: two words or more, not starting or ending with a
+    particle, not all Latin."""
+    spans: dict[str, None] = {}
+    for clause in segments.split(" | "):
+        words = clause.split()
+        for i, first in enumerate(words):
+            if first in ZH_SPAN_EDGES:
+                continue
+            chars = len(first)
+            for j in range(i + 1, min(len(words), i + MAX_SPAN_WORDS)):
+                chars += len(words[j])
+                if chars > MAX_SPAN_CHARS:
+                    break
+                if words[j] not in ZH_SPAN_EDGES and not all(w.isascii() for w in words[i:j + 1]):
+                    spans.setdefault(" ".join(words[i:j + 1]))
+    return list(spans)
 
 
 def nested_parts(key: str) -> list[str]:
@@ -183,7 +210,11 @@ def link_corpus(
     links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
     langs: dict[str, set[str]] = defaultdict(set)
     for ex in extractions:
+        segments = ""
         for m in ex.mentions:
+            if m.label == SEGMENTS:
+                segments = m.key
+                continue
             key, link = canonical(ex.paper_id, m)
             if not key:
                 continue
@@ -193,6 +224,25 @@ def link_corpus(
             langs[key].add(m.lang)
             if link is not None:
                 links[key].setdefault((link.layer, link.surface), link)
+        # a span of a clause that reads as an English term of two words or more is a mention
+        # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
+        for span in clause_spans(segments) if zh_linker is not None else ():
+            hit = zh_to_english(span)
+            if hit is None or len(hit[0].split()) < 2 or not hit[0].isascii():
+                continue
+            key, layer, detail = hit
+            surface = "".join(span.split())
+            link: Link | None = Link(layer, surface, detail)
+            if key in options.thesaurus:
+                link = Link("thesaurus", surface, f"{key} → {options.thesaurus[key] or '(dropped)'}")
+                key = options.thesaurus[key]
+            if not key or (ex.paper_id, key) in occurrences:
+                continue
+            occurrences[(ex.paper_id, key)].append(surface)
+            aliases[key][surface] += 1
+            displays[key][surface] += 1
+            langs[key].add("zh")
+            links[key].setdefault((link.layer, link.surface), link)
         for d in ex.acronyms:  # the long form of a definition names the concept too
             key = acronym_long_key(d)
             aliases[key][d.short] += 0
