@@ -27,6 +27,7 @@ GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_zh_en.tsv"
 MAX_SENSES = 8  # CEDICT lists common senses first; later ones are rare readings that only add noise
 MAX_SENSES_CHAR = 4  # a lone character has many senses; its word-forming ones come first (see senses)
 MAX_PATHS = 2000  # cap on the word-by-word translations tried for one phrase
+MAX_PAIRS_CACHED = 500_000  # neighbouring words whose may_link test is remembered
 DOMINANCE = 4  # an ambiguous reading goes to a key this many times more frequent than its rivals…
 MIN_DOMINANT_PAPERS = 3  # …used by at least this many English papers…
 DOMINANT_SENSES = 2  # …and reached through one of each word's first CEDICT senses
@@ -255,6 +256,10 @@ class ZhEnLinker:
         # compound may also be read as its two parts ("dataset" ↔ 数据 "data" + 集 "set").
         self._trie: dict = {}
         self._loose_index: dict[int, dict[str, list[str]]] = {}
+        self._next: dict[str, set[str]] = {}
+        self._edges: dict[str, frozenset[str]] = {}
+        self._pairs: dict[tuple[str, str], bool] = {}
+        self._glossary_text = "\n".join(self.glossary)
         vocabulary = dictionary.english_words() if self.keys else frozenset()
         for key in self.keys:
             words = _tokens(key)
@@ -266,6 +271,8 @@ class ZhEnLinker:
                 for w in order:
                     node = node.setdefault(stem(w), {})
                 node.setdefault(None, []).append((key, order))
+                for a, b in zip(order, order[1:]):  # for may_link: which words follow which
+                    self._next.setdefault(stem(a)[:4], set()).add(stem(b)[:4])
 
     def with_keys(self, english_keys: Iterable[str] | Mapping[str, int]) -> ZhEnLinker:
         """The same linker for another set of English keys (shares the dictionary and caches)."""
@@ -280,6 +287,38 @@ class ZhEnLinker:
             elif w and w not in EN_FUNCTION_WORDS:
                 parts[-1].append(w)
         return tuple(w for part in reversed(parts) for w in part)
+
+    def may_link(self, zh_words: Sequence[str]) -> bool:
+        """A quick necessary condition for `link` on a span of several words: each two
+        neighbouring content words can be read as two neighbouring words of some key (by the
+        first four letters of their stems, which loose readings share too), or stand together
+        inside a glossary term. Spans of a whole clause are tried, and few pass this."""
+        words = [w for w in zh_words if w not in ZH_FUNCTION_WORDS and w.strip()]
+        return all(self._may_follow(a, b) for a, b in zip(words, words[1:]))
+
+    def _may_follow(self, lw: str, rw: str) -> bool:
+        if (lw, rw) in self._pairs:
+            return self._pairs[(lw, rw)]
+        left, right = self._atoms([lw]), self._atoms([rw])
+        ok = (left[-1] + right[0]) in self._glossary_text or not set().union(
+            *(self._next.get(x, ()) for x in self._edge(left[-1]) | self._edge(lw))
+        ).isdisjoint(self._edge(right[0]) | self._edge(rw))
+        if len(self._pairs) >= MAX_PAIRS_CACHED:
+            self._pairs.clear()
+        self._pairs[(lw, rw)] = ok
+        return ok
+
+    def _edge(self, atom: str) -> frozenset[str]:
+        """Every word an atom's readings can put next to another's (first four letters of stems)."""
+        if atom not in self._edges:
+            if atom.isascii():
+                texts = [atom.lower()]
+            else:
+                texts = self.dictionary.senses(atom)[:MAX_SENSES_CHAR if len(atom) == 1 else MAX_SENSES]
+                texts += [alt for alt in self.glossary.get(atom, "").split("|") if alt]
+            self._edges[atom] = frozenset(stem(w)[:4] for t in texts for r in self._readings_of(atom, t, False)
+                                          for w in r.exact)
+        return self._edges[atom]
 
     def _readings_of(self, zh: str, text: str, glossary: bool) -> list[_Reading]:
         """`text` as the key function would write it, and as written: a lemmatiser that sees a

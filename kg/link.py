@@ -164,10 +164,14 @@ def link_corpus(
     modifiers: frozenset[str] = frozenset(),
     zh_linker: ZhLinkFn | None = None,
     zh_gloss: Callable[[Sequence[str]], str] | None = None,
+    zh_may_link: Callable[[Sequence[str]], bool] | None = None,
     known_acronyms: Mapping[str, str] = {},
     options: LinkOptions = LinkOptions(),
 ) -> Corpus:
-    """Merge per-paper mentions into corpus concepts, with the evidence of every merge."""
+    """Merge per-paper mentions into corpus concepts, with the evidence of every merge.
+
+    `zh_may_link`, a quick test the linker passes for every word span it could link, spares
+    it the spans of Chinese clauses that cannot be read as an English key."""
     zh_cache: dict[str, tuple[str, str, str] | None] = {}
 
     def zh_to_english(key: str) -> tuple[str, str, str] | None:
@@ -227,6 +231,8 @@ def link_corpus(
         # a span of a clause that reads as an English term of two words or more is a mention
         # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
         for span in clause_spans(segments) if zh_linker is not None else ():
+            if zh_may_link is not None and span not in zh_cache and not zh_may_link(span.split()):
+                continue
             hit = zh_to_english(span)
             if hit is None or len(hit[0].split()) < 2 or not hit[0].isascii():
                 continue

@@ -155,6 +155,7 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
         modifiers=stop_modifiers(),
         zh_linker=(lambda words: link_chinese(linker, words)) if linker else None,
         zh_gloss=linker.gloss if linker else None,
+        zh_may_link=linker.may_link if linker else None,
         known_acronyms=known_acronyms() if options.glossary else {},
         options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus),
     )

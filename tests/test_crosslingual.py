@@ -155,6 +155,23 @@ def test_relaxed_reading_when_the_strict_one_finds_nothing(dictionary):
     assert link("基准 数据集", ["benchmark dataset", "standard dataset"], dictionary) is None
 
 
+def test_may_link_is_a_necessary_condition_for_link(dictionary, glossary):
+    rows = read_eval_rows(EVAL)
+    for gloss in ({}, glossary):
+        checked = 0
+        for row in rows:
+            if len(row.zh_words) > 1:
+                found = linker(row.english_keys, dictionary, gloss)
+                if found.link(row.zh_words):
+                    checked += 1
+                    assert found.may_link(row.zh_words), row.zh_words
+        assert checked > 60
+    spans = linker(["semantic frame identification", "language model"], dictionary)
+    assert spans.may_link("语义 框架 识别".split()) and spans.may_link("语言 的 模型".split())
+    assert not spans.may_link("我们 评估 语义".split())  # no key puts "evaluate" before "semantic"
+    assert not spans.may_link("模型 语言".split())  # nor "model" before "language"
+
+
 def test_lone_character_needs_the_glossary(dictionary, glossary):
     assert link("图", ["map"], dictionary) is None  # too polysemous to read alone
     assert link("图", ["map"], dictionary, glossary) is None  # the glossary says graph: not map
