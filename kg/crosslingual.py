@@ -301,12 +301,21 @@ class ZhEnLinker:
             return self._pairs[(lw, rw)]
         left, right = self._atoms([lw]), self._atoms([rw])
         ok = (left[-1] + right[0]) in self._glossary_text or not set().union(
-            *(self._next.get(x, ()) for x in self._edge(left[-1]) | self._edge(lw))
-        ).isdisjoint(self._edge(right[0]) | self._edge(rw))
+            *(self._next.get(x, ()) for x in self._edge(left[-1]) | self._edge(lw) | self._glossary_edge(lw, False))
+        ).isdisjoint(self._edge(right[0]) | self._edge(rw) | self._glossary_edge(rw, True))
         if len(self._pairs) >= MAX_PAIRS_CACHED:
             self._pairs.clear()
         self._pairs[(lw, rw)] = ok
         return ok
+
+    def _glossary_edge(self, word: str, start: bool) -> frozenset[str]:
+        """The words of glossary terms that start (or end) with `word`: 智能 begins 智能体 "agent"."""
+        key = ("^" if start else "$") + word
+        if key not in self._edges:
+            terms = [zh for zh in self.glossary if zh != word and (zh.startswith(word) if start else zh.endswith(word))]
+            self._edges[key] = frozenset(stem(w)[:4] for zh in terms for alt in self.glossary[zh].split("|") if alt
+                                         for r in self._readings_of(zh, alt.strip(), True) for w in r.exact)
+        return self._edges[key]
 
     def _edge(self, atom: str) -> frozenset[str]:
         """Every word an atom's readings can put next to another's (first four letters of stems)."""
