@@ -449,7 +449,7 @@ class ZhEnLinker:
                     for r in found[ranked[0]][1])
         return ranked[0] if usual else None
 
-    def link(self, zh_words: Sequence[str]) -> ZhLink | None:
+    def link(self, zh_words: Sequence[str], relaxed: bool = True) -> ZhLink | None:
         """The English key `zh_words` (jieba words) stands for, or None.
 
         Order: a glossary entry for the whole phrase decides alone (its reading, or no link if it
@@ -478,7 +478,7 @@ class ZhEnLinker:
         by_glossary = self._best(mixed)
         if by_glossary is not None and (not words or by_glossary in words):
             return ZhLink(by_glossary, "glossary", self._detail(mixed[by_glossary][1], by_glossary))
-        if words or mixed or len(whole) == 1:  # read, but not to one key: relaxing cannot decide
+        if not relaxed or words or mixed or len(whole) == 1:  # read, but not to one key: relaxing cannot decide
             return None
         loose = self._matches(atoms, glossary=bool(self.glossary), relaxed=True, need_glossary=False)
         by_loose = self._best(loose)

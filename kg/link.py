@@ -31,6 +31,9 @@ MAX_SPAN_CHARS = 16
 #: Words a span neither starts nor ends with (particles Google Translate adds around a phrase).
 ZH_SPAN_EDGES = frozenset("的 之 中 从 在 和 与 及 以及 或 或者 对 对于 了 等 于 为 被 将 把 由 其 该 这 这些 那些 所 着 地 是 也 都 并 而".split())
 
+#: The particles a span may hold inside ("X 的 Y"); any other in ZH_SPAN_EDGES ends it.
+ZH_SPAN_INNER = frozenset("的 之".split())
+
 #: A Chinese phrase (jieba words) → (English key, layer, detail) or None.
 ZhLinkFn = Callable[[Sequence[str]], "tuple[str, str, str] | None"]
 
@@ -83,6 +86,8 @@ def clause_spans(segments: str) -> list[str]:
                 chars += len(words[j])
                 if chars > MAX_SPAN_CHARS:
                     break
+                if words[j] in ZH_SPAN_EDGES and words[j] not in ZH_SPAN_INNER:
+                    break  # "和", "中", "是": the span would join two phrases or a clause
                 if words[j] not in ZH_SPAN_EDGES and not all(w.isascii() for w in words[i:j + 1]):
                     spans.setdefault(" ".join(words[i:j + 1]))
     return list(spans)
@@ -164,15 +169,16 @@ def link_corpus(
     modifiers: frozenset[str] = frozenset(),
     zh_linker: ZhLinkFn | None = None,
     zh_gloss: Callable[[Sequence[str]], str] | None = None,
-    zh_may_link: Callable[[Sequence[str]], bool] | None = None,
+    zh_span_linker: ZhLinkFn | None = None,
     known_acronyms: Mapping[str, str] = {},
     options: LinkOptions = LinkOptions(),
 ) -> Corpus:
     """Merge per-paper mentions into corpus concepts, with the evidence of every merge.
 
-    `zh_may_link`, a quick test the linker passes for every word span it could link, spares
-    it the spans of Chinese clauses that cannot be read as an English key."""
+    `zh_span_linker` reads the word spans of Chinese clauses (default: `zh_linker`); it may be
+    stricter and quicker, as most spans are no term."""
     zh_cache: dict[str, tuple[str, str, str] | None] = {}
+    span_cache: dict[str, tuple[str, str, str] | None] = {}
 
     def zh_to_english(key: str) -> tuple[str, str, str] | None:
         if zh_linker is None:
@@ -231,9 +237,9 @@ def link_corpus(
         # a span of a clause that reads as an English term of two words or more is a mention
         # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
         for span in clause_spans(segments) if zh_linker is not None else ():
-            if zh_may_link is not None and span not in zh_cache and not zh_may_link(span.split()):
-                continue
-            hit = zh_to_english(span)
+            if span not in span_cache:
+                span_cache[span] = (zh_span_linker or zh_linker)(span.split())
+            hit = span_cache[span]
             if hit is None or len(hit[0].split()) < 2 or not hit[0].isascii():
                 continue
             key, layer, detail = hit

@@ -155,7 +155,7 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
         modifiers=stop_modifiers(),
         zh_linker=(lambda words: link_chinese(linker, words)) if linker else None,
         zh_gloss=linker.gloss if linker else None,
-        zh_may_link=linker.may_link if linker else None,
+        zh_span_linker=(lambda words: link_span(linker, words)) if linker else None,
         known_acronyms=known_acronyms() if options.glossary else {},
         options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus),
     )
@@ -179,6 +179,15 @@ def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> tuple[str, str, st
     if english and "|" not in english:
         return plain_english_key(english), "glossary", f"{phrase}={english} (glossary)"
     return None
+
+
+def link_span(linker: ZhEnLinker, words: Sequence[str]) -> tuple[str, str, str] | None:
+    """A span of a Chinese clause: the linker's reading after its quick test (and, unlike a noun
+    phrase, no whole-phrase glossary term becomes a concept the English papers do not use)."""
+    if not linker.may_link(words):
+        return None
+    hit = linker.link(words)
+    return astuple(hit) if hit is not None else None
 
 
 def zh_linker(extractions: list[Extraction], options: BuildOptions) -> ZhEnLinker | None:

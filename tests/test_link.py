@@ -86,6 +86,8 @@ def test_clause_spans_skip_particles_at_their_edges_and_latin_only_spans():
     assert "语义 框架 识别" in spans and "的 语义 框架" not in spans and "我们 的" not in spans
     assert "gpt 模型" in spans and "bert roberta" not in spans
     assert not any("|" in s for s in spans) and all(len(s.split()) >= 2 for s in spans)
+    joined = clause_spans("语义 和 框架 的 识别")  # 的 may stand inside a span, 和 ends it
+    assert "框架 的 识别" in joined and not any("和" in s for s in joined)
 
 
 def test_a_clause_span_that_reads_as_an_english_term_is_a_mention():
