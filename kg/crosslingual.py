@@ -42,6 +42,8 @@ EN_PREPOSITIONS = frozenset(
 )
 EN_FUNCTION_WORDS = EN_PREPOSITIONS | {"a", "an", "the", "and", "or", "one's", "sb", "sth", "etc"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# Characters that make a noun of the word before them (see ZhEnLinker._derived).
+ZH_NOMINAL_SUFFIXES = frozenset("性度")
 # What follows a verb in a phrasal sense ("set up", "comment on", "experience for oneself").
 _PARTICLES = frozenset("up down out off on in over away back for to with about oneself sb sth".split())
 # Register-marked senses ("(dialect) mahjong" for 麻雀) are not how a technical text is translated.
@@ -136,6 +138,24 @@ def _shared_start(a: str, b: str) -> int:
     while n < min(len(a), len(b)) and a[n] == b[n]:
         n += 1
     return n
+
+
+def _able(verb: str) -> str:
+    """可 + a verb: "extend" → "extendable", "explain" → "explainable", "scale" → "scalable"."""
+    return (verb[:-1] if verb.endswith("e") and not verb.endswith("ee") else verb) + "able"
+
+
+def _nominal(adjective: str) -> list[str]:
+    """Nouns English derives from an adjective ("scalable" → "scalability", "ambiguous" →
+    "ambiguity", "accurate" → "accuracy", "robust" → "robustness"); a candidate no corpus key
+    spells is simply never matched."""
+    a = adjective
+    for suffix, nouns in (("ble", ("bility",)), ("ous", ("ity", "osity", "ousness")), ("ive", ("ivity", "iveness")),
+                          ("al", ("ality",)), ("ic", ("icity",)), ("ar", ("arity",)), ("ent", ("ence", "ency")),
+                          ("ant", ("ance", "ancy")), ("ate", ("acy",)), ("e", ("ity", "eness"))):
+        if a.endswith(suffix) and len(a) > len(suffix) + 2:
+            return [a[: -len(suffix)] + n for n in nouns] + [a + "ness"]
+    return [a + "ness", a + "ity", a + "ty"]
 
 
 def _measure(s: str) -> int:
@@ -323,7 +343,7 @@ class ZhEnLinker:
             if atom.isascii():
                 texts = [atom.lower()]
             else:
-                texts = self.dictionary.senses(atom)[:MAX_SENSES_CHAR if len(atom) == 1 else MAX_SENSES]
+                texts = self._senses(atom)
                 texts += [alt for alt in self.glossary.get(atom, "").split("|") if alt]
             self._edges[atom] = frozenset(stem(w)[:4] for t in texts for r in self._readings_of(atom, t, False)
                                           for w in r.exact)
@@ -337,12 +357,31 @@ class ZhEnLinker:
             self._readings[text] = [_Reading("", f, tuple(map(stem, f)), text, False) for f in forms]
         return [_Reading(zh, r.exact, r.stems, text, glossary) for r in self._readings[text]]
 
+    def _senses(self, word: str, cap: int | None = None) -> list[str]:
+        """CEDICT's senses of a word (at most `cap`, by default MAX_SENSES_CHAR for one character
+        and MAX_SENSES otherwise), or those of a derived noun (see `_derived`)."""
+        cap = cap or (MAX_SENSES_CHAR if len(word) == 1 else MAX_SENSES)
+        return self.dictionary.senses(word)[:cap] or self._derived(word)
+
+    def _derived(self, word: str) -> list[str]:
+        """A noun CEDICT lacks, made with a nominal suffix: 性 or 度 after a word whose senses
+        are adjectives reads as their nouns (模糊性 "ambiguity", 可解释性 "interpretability",
+        相似度 "similarity", 准确度 "accuracy"). Not the base's own senses: 模糊性 is no "fuzzy"."""
+        if len(word) < 3 or word[-1] not in ZH_NOMINAL_SUFFIXES or word in self.dictionary:
+            return []
+        base = word[:-1]
+        senses = self.dictionary.senses(base)[:MAX_SENSES] or self._derived(base)
+        if not senses and base.startswith("可") and base[1:] in self.dictionary:  # 可 + verb: "-able"
+            senses = [_able(v) for v in self.dictionary.senses(base[1:])[:MAX_SENSES] if " " not in v]
+        return list(dict.fromkeys(n for sense in senses if " " not in sense for n in _nominal(sense)))
+
     def _atoms(self, zh_words: Sequence[str]) -> list[str]:
         """Content words, with words unknown to CEDICT split into dictionary sub-words."""
         atoms: list[str] = []
         for w in (w.strip() for w in zh_words):
             if w and w not in ZH_FUNCTION_WORDS:
-                atoms.extend([w] if w in self.dictionary or w.isascii() else (self.dictionary.split(w) or [w]))
+                atoms.extend([w] if w in self.dictionary or w.isascii() or self._derived(w)
+                             else (self.dictionary.split(w) or [w]))
         return atoms
 
     def _options(self, atoms: list[str], i: int, dictionary: bool, glossary: bool,
@@ -355,7 +394,7 @@ class ZhEnLinker:
         word, options = atoms[i], []
         if dictionary:
             cap = MAX_SENSES_CHAR if len(word) == 1 else MAX_SENSES
-            texts = [word.lower()] if word.isascii() else self.dictionary.senses(word)[:cap]
+            texts = [word.lower()] if word.isascii() else self._senses(word, cap)
             if i + 1 < len(atoms):  # a modifier: 社交 "social contact" reads "social" before 媒体 "media"
                 texts += [t.split()[0] for t in texts if " " in t and _ADJECTIVE.search(t.split()[0])]
             if relaxed and len(word) > 1:  # a phrasal verb anywhere, a head only in a two-character modifier
@@ -445,7 +484,7 @@ class ZhEnLinker:
             return None
         # only a word's usual senses may be chosen this way: 证明 "proof" is not "identification"
         # (its third sense) just because the corpus talks of identification
-        usual = all(r.glossary or r.zh.isascii() or r.text in self.dictionary.senses(r.zh)[:DOMINANT_SENSES]
+        usual = all(r.glossary or r.zh.isascii() or r.text in self._senses(r.zh)[:DOMINANT_SENSES]
                     for r in found[ranked[0]][1])
         return ranked[0] if usual else None
 
@@ -494,7 +533,7 @@ class ZhEnLinker:
             if r.glossary:
                 parts.append(f"{r.zh}={r.text} (glossary)")
             else:
-                senses = self.dictionary.senses(r.zh)[:3] if not r.zh.isascii() else [r.zh.lower()]
+                senses = self._senses(r.zh)[:3] if not r.zh.isascii() else [r.zh.lower()]
                 shown = [r.text] + [s for s in senses if s != r.text][:2]
                 parts.append(f"{r.zh}={'|'.join(shown)}")
         return " + ".join(parts) + f" → {key}"
@@ -520,7 +559,7 @@ class ZhEnLinker:
                     break
             else:
                 word = atoms[i]
-                senses = [word.lower()] if word.isascii() else self.dictionary.senses(word)
+                senses = [word.lower()] if word.isascii() else self._senses(word)
                 out.append(senses[0] if senses else word)
                 i += 1
         return " ".join(out)

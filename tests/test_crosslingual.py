@@ -172,6 +172,15 @@ def test_may_link_is_a_necessary_condition_for_link(dictionary, glossary):
     assert not spans.may_link("模型 语言".split())  # nor "model" before "language"
 
 
+def test_nominal_suffixes_make_nouns_of_adjectives(dictionary):
+    # words CEDICT lacks: 性/度 after an adjective read as its noun
+    assert link("相似度", ["similarity", "similar"], dictionary).en_key == "similarity"
+    assert link("稀疏性", ["sparsity", "sparse"], dictionary).en_key == "sparsity"
+    assert link("可解释性", ["interpretability"], dictionary).en_key == "interpretability"  # 可 + verb: -able
+    assert link("模糊性", ["fuzzy", "vague"], dictionary) is None  # the noun, never the adjective itself
+    assert link("温度", ["warmth", "temperature"], dictionary).en_key == "temperature"  # a CEDICT word is read as such
+
+
 def test_lone_character_needs_the_glossary(dictionary, glossary):
     assert link("图", ["map"], dictionary) is None  # too polysemous to read alone
     assert link("图", ["map"], dictionary, glossary) is None  # the glossary says graph: not map
