@@ -248,6 +248,11 @@ def load_glossary(path: str | Path | None = None) -> dict[str, str]:
     return glossary
 
 
+def _coverage(path: Sequence[_Reading]) -> int:
+    """Characters of the phrase read through glossary terms."""
+    return sum(len(r.zh) for r in path if r.glossary)
+
+
 @dataclass(frozen=True)
 class _Reading:
     """One way to read a span of the phrase: its English words as the key would have them."""
@@ -427,7 +432,7 @@ class ZhEnLinker:
                     return
                 for key, order in node.get(None, ()):
                     exact = tuple(w for r in path for w in r.exact) == order
-                    if key not in found or exact and not found[key][0]:
+                    if key not in found or (exact, _coverage(path)) > (found[key][0], _coverage(found[key][1])):
                         found[key] = (exact, list(path))
                 return
             for j, r in self._options(atoms, i, dictionary, glossary, relaxed):
@@ -514,7 +519,10 @@ class ZhEnLinker:
         if by_dict:
             return ZhLink(by_dict, "dictionary", self._detail(words[by_dict][1], by_dict))
         mixed = self._matches(atoms, glossary=True)
-        by_glossary = self._best(mixed)
+        # the readings that give the glossary most of the phrase: 基准 数据集 is "benchmark
+        # dataset" when the glossary says 基准 = benchmark, though CEDICT also reads "standard"
+        most = max((_coverage(path) for _, path in mixed.values()), default=0)
+        by_glossary = self._best({k: v for k, v in mixed.items() if _coverage(v[1]) == most})
         if by_glossary is not None and (not words or by_glossary in words):
             return ZhLink(by_glossary, "glossary", self._detail(mixed[by_glossary][1], by_glossary))
         if not relaxed or words or mixed or len(whole) == 1:  # read, but not to one key: relaxing cannot decide

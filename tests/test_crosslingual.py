@@ -210,6 +210,13 @@ def test_glossary_terms_inside_a_phrase(dictionary, glossary):
     assert only_head.link_suffix(words) == (3, only_head.link(words[3:]))
 
 
+def test_the_reading_with_most_glossary_decides_a_mixed_phrase(dictionary, glossary):
+    keys = ["benchmark dataset", "standard dataset"]
+    assert link("基准 数据集", keys, dictionary) is None  # CEDICT: 基准 "benchmark" or "standard"
+    hit = link("基准 数据集", keys, dictionary, glossary)  # the glossary reads 基准 as well as 数据集
+    assert hit.en_key == "benchmark dataset" and "基准=benchmark (glossary)" in hit.detail
+
+
 def test_prepositions_reorder(dictionary):
     # "X of Y" reads "Y 的 X" in Chinese: both orders are tried.
     assert link("蛋白质 的 结构", ["structure of protein", "protein"], dictionary).en_key == "structure of protein"
