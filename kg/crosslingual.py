@@ -441,7 +441,9 @@ class ZhEnLinker:
                     return
                 subs = [node]
                 for s, w in zip(r.stems, r.exact):
-                    subs = [c for sub in subs for c in self._children(sub, s, w, relaxed and j < len(atoms))]
+                    # loosely only a modifier, and not a lone character's sense (后 "post" is no "posteriori")
+                    loose = relaxed and j < len(atoms) and len(r.zh) > 1
+                    subs = [c for sub in subs for c in self._children(sub, s, w, loose)]
                     if not subs:
                         break
                 for sub in subs:

@@ -144,6 +144,7 @@ def test_relaxed_reading_when_the_strict_one_finds_nothing(dictionary):
     assert link("文本 能量", ["textual energy"], dictionary).en_key == "textual energy"
     # but not a word that only shares a stem's start: 生成 "generate" is not "general"
     assert link("生成 模型", ["general model", "model"], dictionary) is None
+    assert link("后 模型", ["posteriori model"], dictionary) is None  # nor a lone character's sense: 后 "post"
     # the head of a whole word's phrase sense is not the word: 神经网络 is not "network",
     # 磁场 not "field"; nor is a head read in the last position
     assert link("神经网络", ["network"], dictionary) is None
