@@ -125,12 +125,14 @@ def _sense_core(sense: str, head: bool) -> list[str]:
 
 def _loose(key_stem: str, stem_: str, word: str) -> bool:
     """A key word and a sense word of one root in different parts of speech: "syntactic" and
-    "syntax", "societal" and "society", "textual" and "text", "quantitative" and "quantity":
-    they share their start up to at most the last letter of the sense word, both as stem and as
-    written (so "generate", stem "gener", does not meet "general")."""
+    "syntax", "societal" and "society", "textual" and "text", "scientific" and "science",
+    "probabilistic" and "probability", "individual" and "individually": they share the sense
+    word's start up to its last letter, or up to a derivational ending that the key word replaces
+    (-ce, -cy, -ity, -ly, -ically); so "generate" does not meet "general"."""
     if key_stem == stem_:
         return True
-    return all(_shared_start(key_stem, w) >= max(4, len(w) - 1) for w in (stem_, word))
+    ending = next((len(e) for e in ("ically", "ity", "ly", "ce", "cy") if word.endswith(e)), 1)
+    return _shared_start(key_stem, stem_) >= 4 and _shared_start(key_stem, word) >= max(4, len(word) - ending)
 
 
 def _shared_start(a: str, b: str) -> int:

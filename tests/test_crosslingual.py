@@ -142,6 +142,9 @@ def test_relaxed_reading_when_the_strict_one_finds_nothing(dictionary):
     # a modifier meets the adjective of its noun sense: 句法 "syntax" → "syntactic"
     assert link("句法 功能", ["syntactic function", "function"], dictionary).en_key == "syntactic function"
     assert link("文本 能量", ["textual energy"], dictionary).en_key == "textual energy"
+    # … also when the key word replaces a derivational ending (-ce, -ity, -ly)
+    assert link("科学 团体", ["scientific community"], dictionary).en_key == "scientific community"
+    assert link("单个 文档", ["individual document"], dictionary).en_key == "individual document"
     # but not a word that only shares a stem's start: 生成 "generate" is not "general"
     assert link("生成 模型", ["general model", "model"], dictionary) is None
     assert link("后 模型", ["posteriori model"], dictionary) is None  # nor a lone character's sense: 后 "post"
