@@ -143,7 +143,7 @@ def test_relaxed_reading_when_the_strict_one_finds_nothing(dictionary):
     assert link("句法 功能", ["syntactic function", "function"], dictionary).en_key == "syntactic function"
     assert link("文本 能量", ["textual energy"], dictionary).en_key == "textual energy"
     # … also when the key word replaces a derivational ending (-ce, -ity, -ly)
-    assert link("科学 团体", ["scientific community"], dictionary).en_key == "scientific community"
+    assert link("科学 团队", ["scientific team"], dictionary).en_key == "scientific team"
     assert link("单个 文档", ["individual document"], dictionary).en_key == "individual document"
     # but not a word that only shares a stem's start: 生成 "generate" is not "general"
     assert link("生成 模型", ["general model", "model"], dictionary) is None
