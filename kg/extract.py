@@ -463,6 +463,7 @@ class ChineseExtractor:
     tagger: object  # jieba.posseg.POSTokenizer, one per extractor (no global jieba state)
     generic: frozenset[str] = frozenset()
     predicates: frozenset[str] = frozenset()  # end a noun phrase although jieba tags them as nouns
+    modifiers: frozenset[str] = frozenset()  # leading words trimmed from a noun phrase (新, 所有, 利用)
 
     @classmethod
     def create(cls, user_words: Iterable[str] | None = None) -> ChineseExtractor:
@@ -486,7 +487,8 @@ class ChineseExtractor:
         predicates = _word_list("predicates_zh.txt")
         for word in predicates:
             tokenizer.del_word(word)
-        return cls(nlp, jieba.posseg.POSTokenizer(tokenizer), generic_words("zh"), predicates)
+        return cls(nlp, jieba.posseg.POSTokenizer(tokenizer), generic_words("zh"), predicates,
+                   _word_list("stop_modifiers_zh.txt"))
 
     def tag(self, text: str) -> Doc:
         """A spaCy Doc segmented and tagged by jieba (tags in `token.tag_`)."""
@@ -515,7 +517,8 @@ class ChineseExtractor:
                 while end > i and (doc[end - 1].tag_ not in _ZH_HEAD or doc[end - 1].text in _ZH_LOCALISERS):
                     end -= 1
                 start = i
-                while start < end and doc[start].text in self.generic and end - start > 1 and doc[start].tag_ != "eng":
+                while (start < end and (doc[start].text in self.generic or doc[start].text in self.modifiers)
+                       and end - start > 1 and doc[start].tag_ != "eng"):
                     start += 1
                 if end > start:
                     yield doc[start:end]

@@ -111,6 +111,15 @@ def test_chinese_segments_carry_the_clauses_for_span_reading(chinese):
     assert "评估 语义 框架" in keys(ex)  # the noun phrase itself stops before 识别 (a verb to jieba)
 
 
+def test_chinese_leading_modifiers_and_verbs_are_trimmed(chinese):
+    # 新 "new", 所有 "all", 新型 "novel" qualify, 利用 "using" is a verb jieba tags as a noun
+    found = keys(next(chinese.extract([Paper("z:1", "", "利用句法功能信息的改进。所有对象。新型垃圾邮件分类方法。", "zh")])))
+    assert {"句法 功能 信息", "对象", "垃圾邮件 分类 方法"} <= found
+    assert not any(k.startswith(("利用", "所有", "新型")) for k in found)
+    alone = keys(next(chinese.extract([Paper("z:1", "", "我们讨论主要原因。", "zh")])))
+    assert "原因" in alone and "主要 原因" not in alone
+
+
 def test_chinese_url_pieces_are_not_concepts(chinese):
     text = "代码发布在https://github.com/example/graph-toolkit和gitlab.com/example上。"
     found = keys(next(chinese.extract([Paper("z:1", "", text, "zh")])))
