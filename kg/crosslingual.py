@@ -434,7 +434,9 @@ class ZhEnLinker:
                     return
                 for key, order in node.get(None, ()):
                     exact = tuple(w for r in path for w in r.exact) == order
-                    if key not in found or (exact, _coverage(path)) > (found[key][0], _coverage(found[key][1])):
+                    # the best evidence for a key: exact, most read by the glossary, in the fewest terms
+                    if key not in found or (exact, _coverage(path), -len(path)) > (
+                            found[key][0], _coverage(found[key][1]), -len(found[key][1])):
                         found[key] = (exact, list(path))
                 return
             for j, r in self._options(atoms, i, dictionary, glossary, relaxed):
