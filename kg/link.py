@@ -178,7 +178,6 @@ def link_corpus(
     `zh_span_linker` reads the word spans of Chinese clauses (default: `zh_linker`); it may be
     stricter and quicker, as most spans are no term."""
     zh_cache: dict[str, tuple[str, str, str] | None] = {}
-    span_cache: dict[str, tuple[str, str, str] | None] = {}
 
     def zh_to_english(key: str) -> tuple[str, str, str] | None:
         if zh_linker is None:
@@ -237,9 +236,7 @@ def link_corpus(
         # a span of a clause that reads as an English term of two words or more is a mention
         # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
         for span in clause_spans(segments) if zh_linker is not None else ():
-            if span not in span_cache:
-                span_cache[span] = (zh_span_linker or zh_linker)(span.split())
-            hit = span_cache[span]
+            hit = (zh_span_linker or zh_linker)(span.split())  # not cached here: most spans are read once
             if hit is None or len(hit[0].split()) < 2 or not hit[0].isascii():
                 continue
             key, layer, detail = hit
