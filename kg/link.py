@@ -280,6 +280,11 @@ def link_corpus(
             prefixes = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))
                         ] if key.isascii() else []
             specific = [p for p in prefixes if p in standalone and specific_enough(p)]
+            if not key.isascii() and zh_linker is not None:  # the same for a Chinese phrase's English parts:
+                for part in (" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))):
+                    hit = zh_to_english(part)  # 语义 [框架] → "semantic", as "semantic frame" → "semantic"
+                    if hit and hit[0] in standalone and hit[0].isascii() and specific_enough(hit[0]):
+                        specific.append(hit[0])
             for suffix in nested_parts(key) + specific:
                 if suffix not in standalone and not key.isascii():  # 多智能体 [强化学习] → its English node
                     hit = zh_to_english(suffix)

@@ -121,6 +121,20 @@ def test_specific_modifier_is_mentioned_but_generic_one_is_not():
     assert ("a", "language") not in corpus.occurrences  # a common word is not
 
 
+def test_an_unlinked_chinese_phrase_mentions_its_specific_english_modifier_too():
+    a = Extraction("a", "en", [mention("transformer"), mention("language")])
+    b = Extraction("b", "zh", [mention("变压器 语言 框架", "变压器语言框架", "zh")])
+    readings = {"变压器": ("transformer", "glossary", "变压器=transformer"), "语言": ("language", "dictionary", "语言=language")}
+
+    def linker(words):
+        return readings.get(" ".join(words))
+
+    corpus = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC, zh_linker=linker)
+    assert ("b", "变压器 语言 框架") in corpus.occurrences  # no English counterpart: its own node
+    assert corpus.occurrences[("b", "transformer")] == ["变压器语言框架 (nested)"]  # a specific modifier
+    assert ("b", "language") not in corpus.occurrences  # a common word is not (as in English)
+
+
 def test_defining_paper_mentions_a_long_form_written_only_inside_a_longer_phrase():
     # "distributed-training-and-execution (DTE) algorithms": the chunk is the longer phrase
     dte = AcronymDef("DTE", "distributed training and execution", "distributed training and execution", "en")
