@@ -474,15 +474,18 @@ class ZhEnLinker:
         """The single key found, or None when the reading is ambiguous.
 
         Several keys are acceptable only as spellings of one stem sequence ("federated learning" /
-        "federate learning"), where an exact match wins. Keys reached through different senses
+        "federate learning", "pretrained" / "pre trained"), where an exact match wins, then the
+        most used spelling. Keys reached through different senses
         are a real ambiguity (学习 → "learning" or "study"), and so are keys of different lengths:
         every word on both sides is used, so a longer key only means a longer sense was chosen
         (大型 → "large-scale" or "large"), which is no evidence for it.
         """
-        if len({tuple(map(stem, _tokens(k))) for k in found}) != 1:
+        if len({"".join(map(stem, _tokens(k))) for k in found}) != 1:
             return self._dominant(found)
         keys = [k for k in found if found[k][0]] or list(found)
-        return keys[0] if len(keys) == 1 else self._dominant(found)
+        # spellings of one concept ("pre-trained" / "pretrained", "trained agent" / "a trained
+        # agent"): the one most English papers use, then the one without function words, shortest
+        return min(keys, key=lambda k: (-self.papers.get(k, 0), len(_tokens(k)) != len(k.split()), len(k), k))
 
     def _dominant(self, found: dict[str, tuple[bool, list[_Reading]]]) -> str | None:
         """With paper counts: the key used by DOMINANCE times more English papers than any rival

@@ -115,6 +115,14 @@ def test_ambiguity_means_no_link(dictionary, glossary):
     assert link("联合 学习", ["joint learning"], dictionary, glossary).en_key == "joint learning"
 
 
+def test_spellings_of_one_key_are_no_ambiguity(dictionary):
+    for used, other in (("machine-learning", "machine learning"), ("machine learning", "machine-learning")):
+        by_use = linker({used: 3, other: 1}, dictionary)
+        assert by_use.link("机器 学习".split()).en_key == used  # the spelling more papers use
+    assert link("训练 模型", ["trained model", "a trained model"], dictionary).en_key == "trained model"
+    assert link("大型 模型", ["large model", "large scale model"], dictionary) is None  # no spelling: two readings
+
+
 def test_a_frequent_key_decides_an_ambiguous_reading(dictionary):
     keys = {"learning": 40, "study": 3}  # English papers using each key
     assert link("学习", keys, dictionary).en_key == "learning"
