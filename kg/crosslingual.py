@@ -40,7 +40,7 @@ ZH_FUNCTION_WORDS = frozenset(
 EN_PREPOSITIONS = frozenset(
     "of from for with in on by to via at into under over through between across without as".split()
 )
-EN_FUNCTION_WORDS = EN_PREPOSITIONS | {"a", "an", "the", "and", "or", "one's", "sb", "sth", "etc"}
+EN_FUNCTION_WORDS = EN_PREPOSITIONS | {"a", "an", "the", "and", "or", "one's", "sb", "sth", "etc", "'s", "'"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Characters that make a noun of the word before them (see ZhEnLinker._derived).
 ZH_NOMINAL_SUFFIXES = frozenset("性度")

@@ -234,6 +234,11 @@ def test_prepositions_reorder(dictionary):
     assert link("蛋白质 的 结构", ["structure of protein", "protein"], dictionary).en_key == "structure of protein"
 
 
+def test_a_possessive_reads_as_the_particle_de(dictionary):
+    assert link("模型 的 性能", ["model 's performance", "performance"], dictionary).en_key == "model 's performance"
+    assert link("模型 性能", ["model 's performance"], dictionary).en_key == "model 's performance"
+
+
 def test_ascii_tokens_pass_through(dictionary):
     assert link("GNN", ["gnn", "graph neural network"], dictionary).en_key == "gnn"
     assert link("GNN 模型", ["gnn model", "model"], dictionary).en_key == "gnn model"
