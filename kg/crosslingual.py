@@ -9,7 +9,15 @@ English counterpart among the corpus keys. We look for it in two layers and say 
   word must take part, so "语言 模型" never links to "model".
 * glossary — a hand-written domain glossary (kg/data/glossary_zh_en.tsv) for terms that do not
   compose (联合学习 = federated learning, 图 = graph); its terms may also stand for a span of the
-  phrase inside an otherwise dictionary-translated phrase (多智能体 + 强化学习).
+  phrase inside an otherwise dictionary-translated phrase (多智能体 + 强化学习), and the readings
+  that give the glossary most of the phrase decide.
+
+When neither finds a key, a relaxed reading is tried: a phrase sense by the one word that carries
+it (设置 "set up" → setting; 决策 "strategic decision" → decision, as a two-character modifier),
+and a modifier may meet the key's adjective of its noun sense (句法 "syntax" → syntactic, 科学
+"science" → scientific). Words CEDICT lacks that end in 性 or 度 read as the nouns of their
+base's adjectives (稀疏性 → sparsity, 相似度 → similarity). `may_link` is a quick necessary test
+for a span of several words, so that every span of a Chinese clause can be tried (kg.link).
 
 A wrong link merges two concepts for good, a missing one only leaves a Chinese node, so every
 doubt (two readings, dictionary and glossary disagreeing) ends in no link.

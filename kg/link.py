@@ -3,7 +3,9 @@
 Per-paper mentions come in; one `Corpus` comes out whose concepts are merged across papers by
 their canonical key, by acronym definitions anywhere in the corpus, by an optional
 Chinese → English linker and by a user thesaurus; nested phrases also count for the shorter
-concept they end with; generic words are scored low and dropped.
+concept they end with; generic words are scored low and dropped. With a linker, every word
+span of a Chinese paper's clauses (its `SEGMENTS` record) that reads as an English term of two
+words or more is a mention of that term, wherever jieba's tags cut the noun phrases.
 """
 
 from __future__ import annotations
