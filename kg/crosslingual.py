@@ -26,6 +26,7 @@ doubt (two readings, dictionary and glossary disagreeing) ends in no link.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ class ZhLink:
     detail: str
 
 
+@lru_cache(maxsize=1 << 17)  # the same few thousand words over and over
 def stem(word: str) -> str:
     """Light suffix stripper so "federation"/"federated" and "learn"/"learning" meet.
 
@@ -292,9 +294,16 @@ class ZhEnLinker:
         self._trie: dict = {}
         self._loose_index: dict[int, dict[str, list[str]]] = {}
         self._next: dict[str, set[str]] = {}
+        self._starts: set[str] = set()
+        self._ends: set[str] = set()
         self._edges: dict[str, frozenset[str]] = {}
         self._pairs: dict[tuple[str, str], bool] = {}
         self._glossary_text = "\n".join(self.glossary)
+        self._glossary_ends: dict[str, list[str]] = defaultdict(list)  # "^" + prefix / "$" + suffix → terms
+        for zh in self.glossary:
+            for k in range(1, len(zh) + 1):
+                self._glossary_ends["^" + zh[:k]].append(zh)
+                self._glossary_ends["$" + zh[-k:]].append(zh)
         vocabulary = dictionary.english_words() if self.keys else frozenset()
         for key in self.keys:
             words = _tokens(key)
@@ -308,6 +317,9 @@ class ZhEnLinker:
                 node.setdefault(None, []).append((key, order))
                 for a, b in zip(order, order[1:]):  # for may_link: which words follow which
                     self._next.setdefault(stem(a)[:4], set()).add(stem(b)[:4])
+                if order:  # … and which begin and end a key
+                    self._starts.add(stem(order[0])[:4])
+                    self._ends.add(stem(order[-1])[:4])
 
     def with_keys(self, english_keys: Iterable[str] | Mapping[str, int]) -> ZhEnLinker:
         """The same linker for another set of English keys (shares the dictionary and caches)."""
@@ -324,12 +336,23 @@ class ZhEnLinker:
         return tuple(w for part in reversed(parts) for w in part)
 
     def may_link(self, zh_words: Sequence[str]) -> bool:
-        """A quick necessary condition for `link` on a span of several words: each two
-        neighbouring content words can be read as two neighbouring words of some key (by the
-        first four letters of their stems, which loose readings share too), or stand together
-        inside a glossary term. Spans of a whole clause are tried, and few pass this."""
+        """A quick necessary condition for `link` on a span of several words: its first and last
+        content words can begin and end some key, and each two neighbouring ones can be read as
+        two neighbouring words of some key (by the first four letters of their stems, which
+        loose readings share too), or stand together inside a glossary term. Spans of a whole
+        clause are tried, and few pass this."""
         words = [w for w in zh_words if w not in ZH_FUNCTION_WORDS and w.strip()]
+        if not words or not self._may_bound(words[0], True) or not self._may_bound(words[-1], False):
+            return False
         return all(self._may_follow(a, b) for a, b in zip(words, words[1:]))
+
+    def _may_bound(self, word: str, start: bool) -> bool:
+        """Whether `word` can begin (or end) some key: one of its readings' words does."""
+        atoms = self._atoms([word])
+        if not atoms:
+            return False
+        edge = self._edge(atoms[0] if start else atoms[-1]) | self._edge(word) | self._glossary_edge(word, start)
+        return not edge.isdisjoint(self._starts if start else self._ends)
 
     def _may_follow(self, lw: str, rw: str) -> bool:
         if (lw, rw) in self._pairs:
@@ -347,7 +370,7 @@ class ZhEnLinker:
         """The words of glossary terms that start (or end) with `word`: 智能 begins 智能体 "agent"."""
         key = ("^" if start else "$") + word
         if key not in self._edges:
-            terms = [zh for zh in self.glossary if zh != word and (zh.startswith(word) if start else zh.endswith(word))]
+            terms = [zh for zh in self._glossary_ends.get(key, ()) if zh != word]
             self._edges[key] = frozenset(stem(w)[:4] for zh in terms for alt in self.glossary[zh].split("|") if alt
                                          for r in self._readings_of(zh, alt.strip(), True) for w in r.exact)
         return self._edges[key]
