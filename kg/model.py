@@ -20,6 +20,13 @@ class Paper:
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
+#: `Mention.label` of the one record per Chinese paper that is no concept but the paper's jieba
+#: words, clauses separated by " | " (`kg.extract.ChineseExtractor`): `kg.link` reads English
+#: concepts in word spans that cross the noun-phrase grammar's bounds ("语义 框架 识别", where
+#: jieba tags 识别 a verb, is "semantic frame identification").
+SEGMENTS = "<zh segments>"
+
+
 @dataclass(frozen=True, slots=True)  # millions of them in a big corpus
 class Mention:
     """One occurrence of a candidate concept in one paper.

@@ -14,6 +14,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from importlib import resources
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
@@ -165,6 +166,7 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
         modifiers=stop_modifiers(),
         zh_linker=(lambda words: link_chinese(linker, words)) if linker else None,
         zh_gloss=linker.gloss if linker else None,
+        zh_span_linker=partial(link_span, linker, {}) if linker else None,
         known_acronyms=known_acronyms() if options.glossary else {},
         options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus),
     )
@@ -188,6 +190,20 @@ def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> tuple[str, str, st
     if english and "|" not in english:
         return plain_english_key(english), "glossary", f"{phrase}={english} (glossary)"
     return None
+
+
+def link_span(linker: ZhEnLinker, cache: dict[str, tuple[str, str, str] | None],
+              words: Sequence[str]) -> tuple[str, str, str] | None:
+    """A span of a Chinese clause: the linker's reading after its quick test (and, unlike a noun
+    phrase, no whole-phrase glossary term becomes a concept the English papers do not use).
+    Only the spans that pass the test are cached: a corpus has millions of the others."""
+    if not linker.may_link(words):
+        return None
+    phrase = " ".join(words)
+    if phrase not in cache:
+        hit = linker.link(words)
+        cache[phrase] = astuple(hit) if hit is not None else None
+    return cache[phrase]
 
 
 def zh_linker(extractions: list[Extraction], options: BuildOptions) -> ZhEnLinker | None:

@@ -3,7 +3,7 @@
 import pytest
 
 from kg.extract import ChineseExtractor, EnglishExtractor, singular_acronym
-from kg.model import Paper
+from kg.model import SEGMENTS, Paper
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def en(extractor, text):
 
 
 def keys(extraction):
-    return {m.key for m in extraction.mentions}
+    return {m.key for m in extraction.mentions if m.label != SEGMENTS}
 
 
 def test_noun_chunks_are_lemmatised_and_case_folded(english):
@@ -101,6 +101,23 @@ def test_chinese_predicates_end_a_noun_phrase(chinese):
     found = keys(next(chinese.extract([Paper("z:1", "", text, "zh")])))
     assert "实验 结果" in found
     assert not any("表明" in k or "有关" in k for k in found)
+
+
+def test_chinese_segments_carry_the_clauses_for_span_reading(chinese):
+    ex = next(chinese.extract([Paper("z:1", "", "我们评估语义框架识别，以及GPT-3模型。", "zh")]))
+    records = [m for m in ex.mentions if m.label == SEGMENTS]
+    assert len(records) == 1  # one record per paper, next to the noun phrases
+    assert records[0].key.split(" | ") == ["我们 评估 语义 框架 识别", "以及 gpt 3 模型"]  # "-" ends no clause
+    assert "评估 语义 框架" in keys(ex)  # the noun phrase itself stops before 识别 (a verb to jieba)
+
+
+def test_chinese_leading_modifiers_and_verbs_are_trimmed(chinese):
+    # 新 "new", 所有 "all", 新型 "novel" qualify, 利用 "using" is a verb jieba tags as a noun
+    found = keys(next(chinese.extract([Paper("z:1", "", "利用句法功能信息的改进。所有对象。新型垃圾邮件分类方法。", "zh")])))
+    assert {"句法 功能 信息", "对象", "垃圾邮件 分类 方法"} <= found
+    assert not any(k.startswith(("利用", "所有", "新型")) for k in found)
+    alone = keys(next(chinese.extract([Paper("z:1", "", "我们讨论主要原因。", "zh")])))
+    assert "原因" in alone and "主要 原因" not in alone
 
 
 def test_chinese_url_pieces_are_not_concepts(chinese):

@@ -1,7 +1,7 @@
 """Corpus-wide linking on small hand-made extractions."""
 
-from kg.link import LinkOptions, link_corpus, termhood
-from kg.model import AcronymDef, Extraction, Mention, Paper
+from kg.link import LinkOptions, clause_spans, link_corpus, termhood
+from kg.model import SEGMENTS, AcronymDef, Extraction, Mention, Paper
 
 GENERIC = {"en": frozenset({"model", "method", "result"}), "zh": frozenset({"方法"})}
 
@@ -89,12 +89,58 @@ def test_chinese_linker_maps_onto_the_english_node():
     assert ("b", "graph neural network") in corpus.occurrences
 
 
+def test_clause_spans_skip_particles_at_their_edges_and_latin_only_spans():
+    spans = clause_spans("我们 的 语义 框架 识别 | gpt 模型 | bert roberta")
+    assert "语义 框架 识别" in spans and "的 语义 框架" not in spans and "我们 的" not in spans
+    assert "gpt 模型" in spans and "bert roberta" not in spans
+    assert not any("|" in s for s in spans) and all(len(s.split()) >= 2 for s in spans)
+    joined = clause_spans("语义 和 框架 的 识别")  # 的 may stand inside a span, 和 ends it
+    assert "框架 的 识别" in joined and not any("和" in s for s in joined)
+
+
+def test_a_clause_span_that_reads_as_an_english_term_is_a_mention():
+    a = Extraction("a", "en", [mention("semantic frame identification")])
+    b = Extraction("b", "zh", [mention("语义 框架", "语义框架", "zh"),
+                               Mention("我们 评估 语义 框架 识别 | 语义 框架", "", "zh", 0, "", SEGMENTS)])
+    readings = {"语义 框架 识别": ("semantic frame identification", "dictionary", "语义=semantic …"),
+                "评估 语义": ("evaluation", "dictionary", "one English word"),
+                "我们 评估": ("我们 评估", "dictionary", "not English")}
+
+    def linker(words):
+        return readings.get(" ".join(words))
+
+    corpus = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC, zh_linker=linker)
+    assert corpus.occurrences[("b", "semantic frame identification")] == ["语义框架识别"]
+    assert ("dictionary", "语义框架识别") in {(l.layer, l.surface) for l in corpus.concepts["semantic frame identification"].links}
+    assert ("b", "evaluation") not in corpus.occurrences  # a span stands for terms of two words or more
+    assert not any(SEGMENTS in c.aliases or "我们 评估" == k for k, c in corpus.concepts.items())
+    assert ("b", "语义 框架") in corpus.occurrences  # the noun phrase keeps its own node
+    # without a linker the segments are ignored
+    plain = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC)
+    assert ("b", "semantic frame identification") not in plain.occurrences
+    assert not any("|" in k for k in plain.concepts)
+
+
 def test_specific_modifier_is_mentioned_but_generic_one_is_not():
     a = Extraction("a", "en", [mention("transformer language model"), mention("language model")])
     b = Extraction("b", "en", [mention("transformer"), mention("language")])
     corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
     assert ("a", "transformer") in corpus.occurrences  # a specific term used as a modifier
     assert ("a", "language") not in corpus.occurrences  # a common word is not
+
+
+def test_an_unlinked_chinese_phrase_mentions_its_specific_english_modifier_too():
+    a = Extraction("a", "en", [mention("transformer"), mention("language")])
+    b = Extraction("b", "zh", [mention("变压器 语言 框架", "变压器语言框架", "zh")])
+    readings = {"变压器": ("transformer", "glossary", "变压器=transformer"), "语言": ("language", "dictionary", "语言=language")}
+
+    def linker(words):
+        return readings.get(" ".join(words))
+
+    corpus = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC, zh_linker=linker)
+    assert ("b", "变压器 语言 框架") in corpus.occurrences  # no English counterpart: its own node
+    assert corpus.occurrences[("b", "transformer")] == ["变压器语言框架 (nested)"]  # a specific modifier
+    assert ("b", "language") not in corpus.occurrences  # a common word is not (as in English)
 
 
 def test_defining_paper_mentions_a_long_form_written_only_inside_a_longer_phrase():
@@ -121,7 +167,7 @@ def test_keep_frequent_leaves_out_concepts_of_too_few_papers(small_corpus):
 
 
 def test_a_defined_acronym_does_not_make_a_generic_word_a_term():
-    from kg.model import AcronymDef, Extraction, Mention, Paper
+    from kg.model import SEGMENTS, AcronymDef, Extraction, Mention, Paper
 
     papers = [Paper("a:1", "", "x", "en"), Paper("a:2", "", "x", "en")]
     extractions = [
