@@ -211,17 +211,28 @@ def link_corpus(
             if hit is not None:
                 key, layer, detail = hit
                 link = Link(layer, m.surface, detail)
-        if key in options.thesaurus:
-            replacement = options.thesaurus[key]
-            link = Link("thesaurus", m.surface, f"{key} → {replacement or '(dropped)'}")
-            key = replacement
-        return key, link
+        return thesaurus(key, m.surface, link)
+
+    def thesaurus(key: str, surface: str, link: Link | None) -> tuple[str, Link | None]:
+        if key not in options.thesaurus:
+            return key, link
+        replacement = options.thesaurus[key]
+        return replacement, Link("thesaurus", surface, f"{key} → {replacement or '(dropped)'}")
 
     occurrences: dict[tuple[str, str], list[str]] = defaultdict(list)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
     displays: dict[str, Counter[str]] = defaultdict(Counter)  # label candidates
     links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
     langs: dict[str, set[str]] = defaultdict(set)
+
+    def record(paper_id: str, key: str, surface: str, display: str, lang: str, link: Link | None) -> None:
+        occurrences[(paper_id, key)].append(surface)
+        aliases[key][surface] += 1
+        displays[key][display] += 1
+        langs[key].add(lang)
+        if link is not None:
+            links[key].setdefault((link.layer, link.surface), link)
+
     for ex in extractions:
         segments = ""
         for m in ex.mentions:
@@ -229,33 +240,18 @@ def link_corpus(
                 segments = m.key
                 continue
             key, link = canonical(ex.paper_id, m)
-            if not key:
-                continue
-            occurrences[(ex.paper_id, key)].append(m.surface)
-            aliases[key][m.surface] += 1
-            displays[key][m.label or m.surface] += 1
-            langs[key].add(m.lang)
-            if link is not None:
-                links[key].setdefault((link.layer, link.surface), link)
+            if key:
+                record(ex.paper_id, key, m.surface, m.label or m.surface, m.lang, link)
         # a span of a clause that reads as an English term of two words or more is a mention
         # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
         for span in clause_spans(segments) if zh_linker is not None else ():
             hit = (zh_span_linker or zh_linker)(span.split())  # not cached here: most spans are read once
             if hit is None or len(hit[0].split()) < 2 or not hit[0].isascii():
                 continue
-            key, layer, detail = hit
             surface = "".join(span.split())
-            link: Link | None = Link(layer, surface, detail)
-            if key in options.thesaurus:
-                link = Link("thesaurus", surface, f"{key} → {options.thesaurus[key] or '(dropped)'}")
-                key = options.thesaurus[key]
-            if not key or (ex.paper_id, key) in occurrences:
-                continue
-            occurrences[(ex.paper_id, key)].append(surface)
-            aliases[key][surface] += 1
-            displays[key][surface] += 1
-            langs[key].add("zh")
-            links[key].setdefault((link.layer, link.surface), link)
+            key, link = thesaurus(hit[0], surface, Link(hit[1], surface, hit[2]))
+            if key and (ex.paper_id, key) not in occurrences:
+                record(ex.paper_id, key, surface, surface, "zh", link)
         for d in ex.acronyms:  # the long form of a definition names the concept too
             key = acronym_long_key(d)
             aliases[key][d.short] += 0
@@ -281,14 +277,13 @@ def link_corpus(
         for (paper_id, key), surfaces in sorted(occurrences.items()):
             words = key.split()
             # a specific term used as a modifier is mentioned too: "decoder-only [transformer] language model"
-            prefixes = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))
-                        ] if key.isascii() else []
-            specific = [p for p in prefixes if p in standalone and specific_enough(p)]
-            if not key.isascii() and zh_linker is not None:  # the same for a Chinese phrase's English parts:
-                for part in (" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))):
-                    hit = zh_to_english(part)  # 语义 [框架] → "semantic", as "semantic frame" → "semantic"
-                    if hit and hit[0] in standalone and hit[0].isascii() and specific_enough(hit[0]):
-                        specific.append(hit[0])
+            prefixes = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))]
+            if key.isascii():
+                specific = [p for p in prefixes if p in standalone and specific_enough(p)]
+            else:  # the same for a Chinese phrase's English parts: 语义 [框架] → "semantic"
+                hits = (zh_to_english(p) for p in prefixes) if zh_linker is not None else ()
+                specific = [hit[0] for hit in hits
+                            if hit and hit[0] in standalone and hit[0].isascii() and specific_enough(hit[0])]
             for suffix in nested_parts(key) + specific:
                 if suffix not in standalone and not key.isascii():  # 多智能体 [强化学习] → its English node
                     hit = zh_to_english(suffix)
