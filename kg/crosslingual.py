@@ -25,6 +25,7 @@ doubt (two readings, dictionary and glossary disagreeing) ends in no link.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -133,6 +134,7 @@ def _sense_core(sense: str, head: bool) -> list[str]:
     return [words[-1]]
 
 
+@lru_cache(maxsize=1 << 18)  # a span read in a trie walk asks the same pairs again and again
 def _loose(key_stem: str, stem_: str, word: str) -> bool:
     """A key word and a sense word of one root in different parts of speech: "syntactic" and
     "syntax", "societal" and "society", "textual" and "text", "scientific" and "science",
@@ -146,10 +148,7 @@ def _loose(key_stem: str, stem_: str, word: str) -> bool:
 
 
 def _shared_start(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return n
+    return len(os.path.commonprefix((a, b)))
 
 
 def _able(verb: str) -> str:
@@ -298,6 +297,9 @@ class ZhEnLinker:
         self._ends: set[str] = set()
         self._edges: dict[str, frozenset[str]] = {}
         self._pairs: dict[tuple[str, str], bool] = {}
+        self._bounds: dict[tuple[str, bool], bool] = {}  # a corpus has a vocabulary, not millions of words
+        self._word_readings: dict[tuple[str, str, bool], tuple[_Reading, ...]] = {}
+        self._word_options: dict[tuple[str, bool, bool], list[_Reading]] = {}
         self._glossary_text = "\n".join(self.glossary)
         self._glossary_ends: dict[str, list[str]] = defaultdict(list)  # "^" + prefix / "$" + suffix → terms
         for zh in self.glossary:
@@ -348,11 +350,12 @@ class ZhEnLinker:
 
     def _may_bound(self, word: str, start: bool) -> bool:
         """Whether `word` can begin (or end) some key: one of its readings' words does."""
-        atoms = self._atoms([word])
-        if not atoms:
-            return False
-        edge = self._edge(atoms[0] if start else atoms[-1]) | self._edge(word) | self._glossary_edge(word, start)
-        return not edge.isdisjoint(self._starts if start else self._ends)
+        if (word, start) not in self._bounds:
+            atoms = self._atoms([word])
+            edge = (self._edge(atoms[0] if start else atoms[-1]) | self._edge(word) | self._glossary_edge(word, start)
+                    if atoms else frozenset())
+            self._bounds[(word, start)] = not edge.isdisjoint(self._starts if start else self._ends)
+        return self._bounds[(word, start)]
 
     def _may_follow(self, lw: str, rw: str) -> bool:
         if (lw, rw) in self._pairs:
@@ -387,13 +390,16 @@ class ZhEnLinker:
                                           for w in r.exact)
         return self._edges[atom]
 
-    def _readings_of(self, zh: str, text: str, glossary: bool) -> list[_Reading]:
+    def _readings_of(self, zh: str, text: str, glossary: bool) -> tuple[_Reading, ...]:
         """`text` as the key function would write it, and as written: a lemmatiser that sees a
         word out of context can get it wrong ("thought" → "think"), so both forms may match."""
         if text not in self._readings:
             forms = dict.fromkeys(f for f in (_tokens(self.en_key(text)), _tokens(text)) if f)
             self._readings[text] = [_Reading("", f, tuple(map(stem, f)), text, False) for f in forms]
-        return [_Reading(zh, r.exact, r.stems, text, glossary) for r in self._readings[text]]
+        if (zh, text, glossary) not in self._word_readings:
+            self._word_readings[(zh, text, glossary)] = tuple(
+                _Reading(zh, r.exact, r.stems, text, glossary) for r in self._readings[text])
+        return self._word_readings[(zh, text, glossary)]
 
     def _senses(self, word: str, cap: int | None = None) -> list[str]:
         """CEDICT's senses of a word (at most `cap`, by default MAX_SENSES_CHAR for one character
@@ -429,20 +435,26 @@ class ZhEnLinker:
         `relaxed` also reads a phrase sense by its one word that carries it: the head of a noun
         phrase (决策 "strategic decision" → "decision") or the verb of a phrasal verb (设置 "set
         up" → "set", 体验 "experience for oneself" → "experience")."""
-        word, options = atoms[i], []
-        if dictionary:
-            cap = MAX_SENSES_CHAR if len(word) == 1 else MAX_SENSES
-            texts = [word.lower()] if word.isascii() else self._senses(word, cap)
-            if i + 1 < len(atoms):  # a modifier: 社交 "social contact" reads "social" before 媒体 "media"
-                texts += [t.split()[0] for t in texts if " " in t and _ADJECTIVE.search(t.split()[0])]
-            if relaxed and len(word) > 1:  # a phrasal verb anywhere, a head only in a two-character modifier
-                texts += [w for t in texts for w in _sense_core(t, head=len(word) == 2 and i + 1 < len(atoms))]
-            options = [(i + 1, r) for t in dict.fromkeys(texts) for r in self._readings_of(word, t, False)]
+        options = [(i + 1, r) for r in self._word_senses(atoms[i], i + 1 < len(atoms), relaxed)] if dictionary else []
         for j in range(i + 1, len(atoms) + 1) if glossary else ():
             zh = "".join(atoms[i:j])
             for alt in self.glossary[zh].split("|") if zh in self.glossary else ():
                 options.extend((j, r) for r in self._readings_of(zh, alt.strip(), True))
         return options
+
+    def _word_senses(self, word: str, modifier: bool, relaxed: bool) -> list[_Reading]:
+        """The readings of one atom by its dictionary senses (see `_options`), remembered: a
+        corpus asks for the same words millions of times."""
+        if (word, modifier, relaxed) not in self._word_options:
+            cap = MAX_SENSES_CHAR if len(word) == 1 else MAX_SENSES
+            texts = [word.lower()] if word.isascii() else self._senses(word, cap)
+            if modifier:  # a modifier: 社交 "social contact" reads "social" before 媒体 "media"
+                texts += [t.split()[0] for t in texts if " " in t and _ADJECTIVE.search(t.split()[0])]
+            if relaxed and len(word) > 1:  # a phrasal verb anywhere, a head only in a two-character modifier
+                texts += [w for t in texts for w in _sense_core(t, head=len(word) == 2 and modifier)]
+            self._word_options[(word, modifier, relaxed)] = [
+                r for t in dict.fromkeys(texts) for r in self._readings_of(word, t, False)]
+        return self._word_options[(word, modifier, relaxed)]
 
     def _matches(self, atoms: list[str], dictionary: bool = True, glossary: bool = False,
                  relaxed: bool = False, need_glossary: bool | None = None
@@ -457,6 +469,7 @@ class ZhEnLinker:
         """
         found: dict[str, tuple[bool, list[_Reading]]] = {}
         budget = [MAX_PATHS]
+        options: dict[int, list[tuple[int, _Reading]]] = {}
         need = glossary if need_glossary is None else need_glossary
 
         def walk(i: int, node: dict, path: list[_Reading]) -> None:
@@ -470,15 +483,25 @@ class ZhEnLinker:
                             found[key][0], _coverage(found[key][1]), -len(found[key][1])):
                         found[key] = (exact, list(path))
                 return
-            for j, r in self._options(atoms, i, dictionary, glossary, relaxed):
+            if i not in options:  # many paths reach the same atom
+                options[i] = self._options(atoms, i, dictionary, glossary, relaxed)
+            for j, r in options[i]:
                 budget[0] -= 1
                 if budget[0] < 0:
                     return
+                # loosely only a modifier, and not a lone character's sense (后 "post" is no "posteriori")
+                if not (relaxed and j < len(atoms) and len(r.zh) > 1):
+                    sub: dict | None = node
+                    for s in r.stems:
+                        sub = sub.get(s)
+                        if sub is None:
+                            break
+                    if sub is not None:
+                        walk(j, sub, path + [r])
+                    continue
                 subs = [node]
                 for s, w in zip(r.stems, r.exact):
-                    # loosely only a modifier, and not a lone character's sense (后 "post" is no "posteriori")
-                    loose = relaxed and j < len(atoms) and len(r.zh) > 1
-                    subs = [c for sub in subs for c in self._children(sub, s, w, loose)]
+                    subs = [c for sub in subs for c in self._children(sub, s, w)]
                     if not subs:
                         break
                 for sub in subs:
@@ -488,10 +511,10 @@ class ZhEnLinker:
             walk(0, self._trie, [])
         return found if budget[0] >= 0 else {}
 
-    def _children(self, node: dict, s: str, word: str, loose: bool) -> list[dict]:
-        """The trie node under `node` for stem `s`; `loose`: for stems of the same root too."""
-        exact = node.get(s)
-        if not loose or len(s) < 4:
+    def _children(self, node: dict, s: str, word: str) -> list[dict]:
+        """The trie nodes under `node` for stem `s` and for stems of the same root."""
+        if len(s) < 4:
+            exact = node.get(s)
             return [exact] if exact is not None else []
         index = self._loose_index.get(id(node))
         if index is None:
