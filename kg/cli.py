@@ -9,12 +9,14 @@ Exit codes (every failure is one line on stderr naming the file and record, neve
 - 2: wrong usage (typer's own: unknown option, missing argument).
 - 3: `kg build --strict` and some record was skipped; nothing is written.
 - 4: another `kg build` holds the output directory's lock; nothing is written.
+- 130: interrupted (Ctrl-C or SIGTERM); nothing is written, finished extractions stay cached.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 from contextlib import nullcontext
 import sys
 import time
@@ -71,6 +73,7 @@ logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 EXIT_STRICT = 3
 EXIT_BUSY = 4
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -165,6 +168,9 @@ def build(
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or output}: cannot write ({exc.strerror})")
+    except KeyboardInterrupt:
+        kept = f"; the extractions finished so far are kept in {run.cache}, so the same command resumes" if run.cache else ""
+        _fail(f"{output}: interrupted, no output changed{kept}", EXIT_INTERRUPTED)
     if as_json:
         _print_json({**pipeline.summary(graph), "skipped": [p.to_dict() for p in report.skipped],
                      "repaired": [p.to_dict() for p in report.repaired], "outputs": [str(p) for p in written]})
@@ -374,7 +380,13 @@ def view_paper(
     _render_ego(render_paper_ego, graph, paper_id, output or graph / ego_file_name("paper", paper_id))
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # `kill` (SIGTERM) stops a build as Ctrl-C does: cleanly, worker processes included
+    signal.signal(signal.SIGTERM, _interrupt)
     app()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -94,13 +95,23 @@ class _InProcess:
         return Deferred()
 
 
+def _leave_interrupts_to_parent() -> None:
+    """Ctrl-C reaches the whole process group: workers ignore it and let the build shut them
+    down, so none prints a traceback or outlives it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class _Pool:
     def __init__(self, config: ExtractorConfig, workers: int, stack: ExitStack):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn: workers load their own models and inherit no threads or open files
-        self._pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")))
+        self._pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                             initializer=_leave_interrupts_to_parent))
+        # on the way out (an interrupt too) the queued batches are dropped, not extracted first;
+        # the workers finish the batch in hand and exit with the build
+        stack.callback(self._pool.shutdown, wait=True, cancel_futures=True)
         self._config = config
         self.depth = 2 * workers
 

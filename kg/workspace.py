@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,14 +94,26 @@ def publish(out_dir: str | os.PathLike[str], write: Callable[[Path], list[Path]]
                               for name in names}}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         _fsync(staging / MANIFEST)
-        for name in names:
-            os.replace(staging / name, out / name)
-        os.replace(staging / MANIFEST, out / MANIFEST)
-        for name in sorted(previous - set(names)):
-            (out / name).unlink(missing_ok=True)
+        with _interrupts_deferred():  # Ctrl-C or kill lands before or after the moves, not among them
+            for name in names:
+                os.replace(staging / name, out / name)
+            os.replace(staging / MANIFEST, out / MANIFEST)
+            for name in sorted(previous - set(names)):
+                (out / name).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out / name for name in names] + [out / MANIFEST]
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done (then they are delivered)."""
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _published_names(out: Path) -> set[str]:

@@ -7,7 +7,9 @@ import json
 import os
 import shutil
 import subprocess
+import signal
 import sys
+import time
 from pathlib import Path
 
 import networkx as nx
@@ -489,3 +491,54 @@ def test_quiet_build_prints_nothing(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "kg", "build", str(seeds), "-o", str(tmp_path / "out"), "-q"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == "", proc.stderr
+
+
+def _descendants(pid: int) -> set[int]:
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):  # a child belongs to the thread that started it
+        try:
+            children.update(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return children.union(*(_descendants(c) for c in children))
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to see worker processes")
+def test_killed_build_stops_its_workers_and_resumes(tmp_path):
+    """`kill` during extraction: a one-line error, exit 130, no output, no worker left behind;
+    the same command then finishes the build."""
+    seeds = Path(__file__).parent.parent / "seeds"
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "kg", "build", str(seeds), "-o", str(out), "--workers", "2", "--batch-size", "1"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 300
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        workers = {pid for pid in _descendants(proc.pid) if b"spawn_main" in _cmdline(pid)}
+        time.sleep(0.2)
+    assert len(workers) >= 2, "the build never started its worker processes"
+    seen = _descendants(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    lines = stderr.strip().splitlines()
+    assert "interrupted, no output changed" in lines[-1] and "Traceback" not in stderr, stderr
+    assert not (out / "graph.graphml").exists()
+    time.sleep(1)
+    assert not [pid for pid in seen if _running(pid)], "worker processes outlived the build"
+    rerun = subprocess.run(command + ["-q"], capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0 and (out / "graph.graphml").exists(), rerun.stderr
