@@ -25,11 +25,11 @@ import networkx as nx
 from kg import query, workspace
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
-from kg.export import export, sorted_graph, write_graphml
+from kg.export import export, write_graphml
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
-from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of
+from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of, sort_attributes
 from kg.link import MIN_TERMHOOD, LinkOptions, keep_frequent, link_corpus, nested_parts
 from kg.model import Corpus, Extraction, Paper
 from kg.read import Columns, ReadError, ReadReport, read_papers
@@ -237,6 +237,8 @@ def graph_corpus(corpus: Corpus) -> KnowledgeGraph:
     papers = paper_graph(corpus)
     for node, cluster in clusters(papers).items():
         papers.nodes[node]["cluster"] = cluster
+    for g in (bipartite, concepts, papers):  # in sorted order for the writers (see sort_attributes)
+        sort_attributes(g)
     return KnowledgeGraph(corpus, bipartite, concepts, papers, rankings)
 
 
@@ -284,12 +286,12 @@ def skipped_jsonl(report: ReadReport) -> str:
 def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions) -> list[Path]:
     from kg.render import ViewLimits, render_concept_map, render_paper_concept_map, render_paper_similarity_map
 
-    bipartite = sorted_graph(graph.bipartite)  # once for every format
+    bipartite = graph.bipartite  # graph_corpus leaves the graphs in sorted order
     written = [out_dir / GRAPH_FILE, out_dir / "concepts.graphml", out_dir / "papers.graphml",
                out_dir / "rankings.csv", out_dir / "summary.json"]
     write_graphml(bipartite, written[0], presorted=True)
-    write_graphml(graph.concepts, written[1])
-    write_graphml(graph.papers, written[2])
+    write_graphml(graph.concepts, written[1], presorted=True)
+    write_graphml(graph.papers, written[2], presorted=True)
     write_text(written[3], _rankings_csv(graph.rankings))
     write_text(written[4], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     for fmt in extra_formats(options, len(graph.corpus.papers)):

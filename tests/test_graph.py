@@ -10,6 +10,8 @@ import pytest
 
 from kg.graph import (ProjectionLimits, _sparse_cooccurrence, bipartite_graph, concept_graph, concept_node, idf,
                       paper_graph, paper_node, papers_of)
+from kg.analyse import clusters
+from kg.export import sorted_graph
 from kg.model import Link
 
 SPEC = {
@@ -172,6 +174,28 @@ def test_graphs_do_not_depend_on_insertion_order(make_corpus):
         edges = lambda g: sorted((min(u, v), max(u, v), sorted(d.items())) for u, v, d in g.edges(data=True))
         assert edges(a) == edges(b)
         assert dict(a.nodes(data=True)) == dict(b.nodes(data=True))
+
+
+def _order(g: nx.Graph) -> tuple[list, list, list]:
+    """Everything a writer sees, in the order it sees it."""
+    return (list(g.graph.items()), [(n, list(d.items())) for n, d in g.nodes(data=True)],
+            [(u, v, list(d.items())) for u, v, d in g.edges(data=True)])
+
+
+@pytest.mark.parametrize("build", [bipartite_graph, concept_graph, paper_graph])
+def test_builders_make_graphs_in_sorted_order(make_corpus, build):
+    """Writers take these graphs without a sorted copy (`presorted`), so they must already be in
+    `sorted_graph`'s order, whatever order the papers came in."""
+    for spec in (SPEC, dict(reversed(list(SPEC.items())))):
+        g = build(make_corpus(spec))
+        assert _order(g) == _order(sorted_graph(g))
+
+
+def test_paper_clusters_do_not_depend_on_paper_order(make_corpus):
+    spec = {f"r:{i}": {f"c{(i * 7 + j) % 23}": 1 for j in range(4)} for i in range(30)}
+    forward = paper_graph(make_corpus(spec))
+    backward = paper_graph(make_corpus(dict(reversed(list(spec.items())))))
+    assert clusters(forward) == clusters(backward) and len(set(clusters(forward).values())) > 1
 
 
 # ------------------------------------------------------------------ big corpora: thinned projections

@@ -311,3 +311,15 @@ def test_concept_nodes_list_their_first_papers_and_count_the_rest():
     assert len(lines) == 51 and lines[0] == "p000 — Title 0" and lines[49] == "p049 — Title 49"
     assert lines[-1] == "… and 70 more"
     assert pipeline.paper_titles(["p001", "p002"], titles, limit=50) == "p001 — Title 1\np002 — Title 2"
+
+
+def test_graphs_of_a_build_are_in_the_order_writers_need(seed_graph):
+    """save() writes the graphs as they are (no sorted copy at 72,000 papers), so metrics,
+    clusters and paper lists added after the builders must keep the sorted order."""
+    from kg.export import sorted_graph
+
+    def order(g):
+        return (list(g.graph.items()), [(n, list(d)) for n, d in g.nodes(data=True)],
+                [(u, v, list(d)) for u, v, d in g.edges(data=True)])
+    for g in (seed_graph.bipartite, seed_graph.concepts, seed_graph.papers):
+        assert order(g) == order(sorted_graph(g))
