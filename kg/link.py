@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from sys import intern
 from dataclasses import dataclass, field
 
 from wordfreq import zipf_frequency
@@ -25,6 +26,9 @@ _PREPOSITIONS = frozenset("of from for with in on by via to over under between a
 
 #: A leading sub-phrase counts as mentioned only when it is this specific a term on its own.
 SPECIFIC_MODIFIER = 0.6
+
+#: Longer phrases listed as a concept's "nested" evidence; the rest are counted.
+MAX_NESTED_LINKS = 20
 
 #: Word spans of a Chinese clause read for English concepts (see `span_concepts`): at most this
 #: many words and characters, like the extractor's noun phrases.
@@ -45,6 +49,7 @@ class LinkOptions:
     min_termhood: float = MIN_TERMHOOD
     thesaurus: Mapping[str, str] = field(default_factory=dict)  # key → replacement key ("" drops)
     nested: bool = True
+    max_nested_links: int = MAX_NESTED_LINKS  # phrases listed as a concept's nested evidence
 
 
 def word_specificity(word: str, lang: str, generic: frozenset[str]) -> float:
@@ -265,6 +270,7 @@ def link_corpus(
         if d.long_key in aliases:
             aliases[d.long_key][d.short] += 0
 
+    containing: dict[str, set[str]] = defaultdict(set)  # concept → the longer phrases it is nested in
     if options.nested:
         standalone = set(aliases)
         generic_en = generic.get("en", frozenset())
@@ -290,13 +296,16 @@ def link_corpus(
                     suffix = hit[0] if hit else suffix
                 if suffix in standalone and suffix != key:
                     nested = occurrences.setdefault((paper_id, suffix), [])
-                    nested.extend(f"{s} (nested)" for s in surfaces)
-                    links[suffix].setdefault(("nested", key), Link("nested", key, f"contains {suffix}"))
+                    nested.extend(intern(f"{s} (nested)") for s in surfaces)  # the same phrases recur
+                    containing[suffix].add(key)
 
     defined = {acronym_long_key(d) for ex in extractions for d in ex.acronyms}
     concepts: dict[str, Concept] = {}
     dropped: dict[str, float] = {}
     for key in sorted(aliases):
+        # each key's counts are let go as its concept is made: at 72,000 papers they are
+        # half a million keys' worth, and they need not coexist with the concepts
+        key_aliases, key_displays, key_links = aliases.pop(key), displays.pop(key, Counter()), links.pop(key, {})
         lang = "en" if key.isascii() else "zh"
         words = generic.get(lang, frozenset())
         # a defined acronym makes its long form a term, but not a generic word: in 72,000 arXiv
@@ -306,8 +315,8 @@ def link_corpus(
         if score < options.min_termhood:
             dropped[key] = score
             continue
-        candidates = Counter(displays[key])
-        for surface in aliases[key]:
+        candidates = Counter(key_displays)
+        for surface in key_aliases:
             candidates.setdefault(surface, 0)
         label = _label(candidates, key)
         if lang == "zh" and zh_gloss is not None:  # no English counterpart: gloss it, keep the original
@@ -315,13 +324,26 @@ def link_corpus(
         concepts[key] = Concept(
             key=key,
             label=label,
-            aliases=dict(sorted(aliases[key].items())),
-            links=sorted(links[key].values(), key=lambda l: (l.layer, l.surface)),
+            aliases=dict(sorted(key_aliases.items())),
+            links=with_nested(sorted(key_links.values(), key=lambda l: (l.layer, l.surface)), key, containing,
+                              options.max_nested_links),
             termhood=score,
             langs=langs[key],
         )
     kept = {pk: v for pk, v in sorted(occurrences.items()) if pk[1] in concepts}
     return Corpus(list(papers), concepts, kept, dropped)
+
+
+def with_nested(links: list[Link], key: str, containing: Mapping[str, set[str]], shown: int) -> list[Link]:
+    """`links` (in layer order) with the evidence that `key` is mentioned inside longer phrases
+    in its place: the first `shown` phrases, then how many more (at 72,000 papers "language
+    model" sits in thousands, and the node's `links` attribute listed every one)."""
+    phrases = sorted(containing.get(key, ()))
+    nested = [Link("nested", phrase, f"contains {key}") for phrase in phrases[:shown]]
+    if len(phrases) > shown:
+        nested.append(Link("nested", "…", f"and {len(phrases) - shown:,} more phrases containing {key}"))
+    at = sum(1 for link in links if link.layer < "nested")
+    return links[:at] + nested + links[at:]
 
 
 def keep_frequent(corpus: Corpus, min_papers: int) -> Corpus:

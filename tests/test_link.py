@@ -66,6 +66,24 @@ def test_nested_phrase_counts_for_the_standalone_concept_it_ends_with():
     assert ("c", "transformer stack") not in corpus.occurrences
 
 
+def test_nested_evidence_lists_the_first_phrases_and_counts_the_rest():
+    heads = ["sparse", "deep", "robust", "causal", "noisy"]
+    papers = [paper(f"p{i}") for i in range(len(heads) + 1)]
+    extractions = [Extraction(f"p{i}", "en", [mention(f"{head} reinforcement learning")]) for i, head in enumerate(heads)]
+    extractions.append(Extraction(f"p{len(heads)}", "en", [mention("reinforcement learning")]))
+    thesaurus = LinkOptions(thesaurus={"reinforcement learning": "reinforcement learning"})
+    corpus = link_corpus(papers, extractions, generic=GENERIC, options=thesaurus)
+    links = corpus.concepts["reinforcement learning"].links
+    assert [(l.layer, l.surface) for l in links] == [("nested", f"{h} reinforcement learning") for h in sorted(heads)] \
+        + [("thesaurus", "reinforcement learning")]  # every layer in its place
+    capped = link_corpus(papers, extractions, generic=GENERIC, options=LinkOptions(max_nested_links=2))
+    links = capped.concepts["reinforcement learning"].links
+    assert [l.surface for l in links] == ["causal reinforcement learning", "deep reinforcement learning", "…"]
+    assert links[-1].detail == "and 3 more phrases containing reinforcement learning"
+    # the count caps the evidence only: every paper still mentions the concept
+    assert all((p.id, "reinforcement learning") in capped.occurrences for p in papers)
+
+
 def test_thesaurus_merges_and_drops():
     a = Extraction("a", "en", [mention("convnet"), mention("cnn architecture"), mention("junk phrase")])
     options = LinkOptions(thesaurus={"convnet": "convolutional network", "junk phrase": ""})
