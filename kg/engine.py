@@ -190,7 +190,7 @@ def extract_stream(papers: Iterable[Paper], config: ExtractorConfig = ExtractorC
             for paper, key in zip(batch, keys):
                 ex = found[key]
                 yield dataclasses.replace(paper, text=""), Extraction(paper.id, ex.lang, _shared(ex.mentions),
-                                                                      list(ex.acronyms))
+                                                                      list(ex.acronyms), ex.segments)
             if on_progress:
                 on_progress(len(batch))
 

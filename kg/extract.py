@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from kg.attribute_rules import AttributeRules, compile_rules
-from kg.model import SEGMENTS, AcronymDef, Extraction, Mention, Paper
+from kg.model import AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
 EXTRACTOR_VERSION = "4"
@@ -560,9 +560,7 @@ class ChineseExtractor:
             result.mentions.append(
                 Mention(key, singular_acronym(surface) if surface.isascii() else surface, "zh", offsets[span.start], words[-1].lower())
             )
-        segments = self.segments(doc)
-        if segments:
-            result.mentions.append(Mention(segments, segments.replace(" ", ""), "zh", 0, "", SEGMENTS))
+        result.segments = self.segments(doc)
         result.acronyms.extend(self.find_acronyms(doc))
         return result
 

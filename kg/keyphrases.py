@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from kg import pipeline
 from kg.extract import Extractor
-from kg.model import SEGMENTS, Corpus, Extraction, Paper
+from kg.model import Corpus, Extraction, Paper
 
 NESTED = " (nested)"  # kg.link marks occurrences counted through a longer phrase this way
 
@@ -87,8 +87,6 @@ def gather_evidence(papers: Sequence[Paper], extractions: Sequence[Extraction],
         first_at: dict[str, int] = {}  # surface → first character offset in this paper
         word_counts: Counter[str] = Counter()
         for m in ex.mentions:
-            if m.label == SEGMENTS:  # a Chinese paper's words, not a mention
-                continue
             first_at[m.surface] = min(first_at.get(m.surface, m.position), m.position)
             word_counts.update(m.key.split())
         length = max(1, len(paper.text))

@@ -4,7 +4,7 @@ Per-paper mentions come in; one `Corpus` comes out whose concepts are merged acr
 their canonical key, by acronym definitions anywhere in the corpus, by an optional
 Chinese → English linker and by a user thesaurus; nested phrases also count for the shorter
 concept they end with; generic words are scored low and dropped. With a linker, every word
-span of a Chinese paper's clauses (its `SEGMENTS` record) that reads as an English term of two
+span of a Chinese paper's clauses (`Extraction.segments`) that reads as an English term of two
 words or more is a mention of that term, wherever jieba's tags cut the noun phrases.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from wordfreq import zipf_frequency
 
-from kg.model import SEGMENTS, AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
+from kg.model import AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
 
 #: Concepts scoring below this termhood are generic words and are left out of the graph.
 MIN_TERMHOOD = 0.4
@@ -79,7 +79,7 @@ def acronym_key(short: str) -> str:
 
 
 def clause_spans(segments: str) -> list[str]:
-    """Word spans (keys) of a Chinese paper's clauses (`SEGMENTS`) that may name a concept
+    """Word spans (keys) of a Chinese paper's clauses (`Extraction.segments`) that may name a concept
     across the noun-phrase grammar's bounds: two words or more, not starting or ending with a
     particle, not all Latin."""
     spans: dict[str, None] = {}
@@ -239,17 +239,13 @@ def link_corpus(
             links[key].setdefault((link.layer, link.surface), link)
 
     for ex in extractions:
-        segments = ""
         for m in ex.mentions:
-            if m.label == SEGMENTS:
-                segments = m.key
-                continue
             key, link = canonical(ex.paper_id, m)
             if key:
                 record(ex.paper_id, key, m.surface, m.label or m.surface, m.lang, link)
         # a span of a clause that reads as an English term of two words or more is a mention
         # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
-        for span in clause_spans(segments) if zh_linker is not None else ():
+        for span in clause_spans(ex.segments) if zh_linker is not None else ():
             hit = (zh_span_linker or zh_linker)(span.split())  # not cached here: most spans are read once
             if hit is None or len(hit[0].split()) < 2 or not hit[0].isascii():
                 continue

@@ -20,13 +20,6 @@ class Paper:
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
-#: `Mention.label` of the one record per Chinese paper that is no concept but the paper's jieba
-#: words, clauses separated by " | " (`kg.extract.ChineseExtractor`): `kg.link` reads English
-#: concepts in word spans that cross the noun-phrase grammar's bounds ("语义 框架 识别", where
-#: jieba tags 识别 a verb, is "semantic frame identification").
-SEGMENTS = "<zh segments>"
-
-
 @dataclass(frozen=True, slots=True)  # millions of them in a big corpus
 class Mention:
     """One occurrence of a candidate concept in one paper.
@@ -62,6 +55,10 @@ class Extraction:
     lang: str
     mentions: list[Mention] = field(default_factory=list)
     acronyms: list[AcronymDef] = field(default_factory=list)
+    # a Chinese paper's jieba words, clauses separated by " | ": `kg.link` reads English concepts
+    # in word spans that cross the noun-phrase grammar's bounds ("语义 框架 识别", where jieba
+    # tags 识别 a verb, is "semantic frame identification")
+    segments: str = ""
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,19 @@ from kg.model import AcronymDef, Extraction, Mention, Paper
 
 STORE_FILE = "extractions.sqlite"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+#: The layout of the extractions table; a store of another layout is emptied like one of
+#: another extractor version (entries are only ever a cache).
+STORE_FORMAT = "2"
+
+_META = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_EXTRACTIONS = """
 CREATE TABLE IF NOT EXISTS extractions (
     key TEXT PRIMARY KEY,
     lang TEXT NOT NULL,
     mentions TEXT NOT NULL,
-    acronyms TEXT NOT NULL
-);
+    acronyms TEXT NOT NULL,
+    segments TEXT NOT NULL
+)
 """
 
 
@@ -41,16 +46,16 @@ def extraction_key(paper: Paper, variant: str = "", version: str = EXTRACTOR_VER
     return hashlib.sha256(data).hexdigest()
 
 
-def _encode(extraction: Extraction) -> tuple[str, str]:
+def _encode(extraction: Extraction) -> tuple[str, str, str]:
     mentions = [list(astuple(m)) for m in extraction.mentions]
     acronyms = [list(astuple(a)) for a in extraction.acronyms]
     dump = lambda rows: json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    return dump(mentions), dump(acronyms)
+    return dump(mentions), dump(acronyms), extraction.segments
 
 
-def _decode(paper_id: str, lang: str, mentions: str, acronyms: str) -> Extraction:
+def _decode(paper_id: str, lang: str, mentions: str, acronyms: str, segments: str) -> Extraction:
     return Extraction(paper_id, lang, [Mention(*row) for row in json.loads(mentions)],
-                      [AcronymDef(*row) for row in json.loads(acronyms)])
+                      [AcronymDef(*row) for row in json.loads(acronyms)], segments)
 
 
 class ExtractionStore:
@@ -63,14 +68,17 @@ class ExtractionStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path)
-            self._db.executescript(_SCHEMA)
-            row = self._db.execute("SELECT value FROM meta WHERE name = 'extractor_version'").fetchone()
+            self._db.execute(_META)
+            stamp = dict(self._db.execute(
+                "SELECT name, value FROM meta WHERE name IN ('extractor_version', 'store_format')").fetchall())
+            if stamp != {"extractor_version": version, "store_format": STORE_FORMAT}:
+                with self._db:
+                    self._db.execute("DROP TABLE IF EXISTS extractions")
+                    self._db.execute("INSERT OR REPLACE INTO meta VALUES ('extractor_version', ?)", (version,))
+                    self._db.execute("INSERT OR REPLACE INTO meta VALUES ('store_format', ?)", (STORE_FORMAT,))
+            self._db.execute(_EXTRACTIONS)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a kg extraction cache ({exc})") from None
-        if row is None or row[0] != version:
-            with self._db:
-                self._db.execute("DELETE FROM extractions")
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('extractor_version', ?)", (version,))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Extraction]:
         """Cached extractions of `keys` (the ones present), with an empty paper id."""
@@ -79,18 +87,18 @@ class ExtractionStore:
         for start in range(0, len(unique), 500):  # SQLite's bound-parameter limit
             chunk = unique[start:start + 500]
             rows = self._db.execute(
-                f"SELECT key, lang, mentions, acronyms FROM extractions WHERE key IN ({','.join('?' * len(chunk))})",
+                f"SELECT key, lang, mentions, acronyms, segments FROM extractions WHERE key IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
-            for key, lang, mentions, acronyms in rows:
-                found[key] = _decode("", lang, mentions, acronyms)
+            for key, lang, mentions, acronyms, segments in rows:
+                found[key] = _decode("", lang, mentions, acronyms, segments)
         return found
 
     def put_many(self, entries: Mapping[str, Extraction]) -> None:
         """Store a batch in one transaction (all or nothing, even under kill -9)."""
         rows = [(key, ex.lang, *_encode(ex)) for key, ex in entries.items()]
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?)", rows)
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM extractions").fetchone()[0]

@@ -3,7 +3,7 @@
 import pytest
 
 from kg.extract import ChineseExtractor, EnglishExtractor, singular_acronym
-from kg.model import SEGMENTS, Paper
+from kg.model import Paper
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def en(extractor, text):
 
 
 def keys(extraction):
-    return {m.key for m in extraction.mentions if m.label != SEGMENTS}
+    return {m.key for m in extraction.mentions}
 
 
 def test_noun_chunks_are_lemmatised_and_case_folded(english):
@@ -105,9 +105,8 @@ def test_chinese_predicates_end_a_noun_phrase(chinese):
 
 def test_chinese_segments_carry_the_clauses_for_span_reading(chinese):
     ex = next(chinese.extract([Paper("z:1", "", "我们评估语义框架识别，以及GPT-3模型。", "zh")]))
-    records = [m for m in ex.mentions if m.label == SEGMENTS]
-    assert len(records) == 1  # one record per paper, next to the noun phrases
-    assert records[0].key.split(" | ") == ["我们 评估 语义 框架 识别", "以及 gpt 3 模型"]  # "-" ends no clause
+    assert ex.segments.split(" | ") == ["我们 评估 语义 框架 识别", "以及 gpt 3 模型"]  # "-" ends no clause
+    assert not any("|" in m.key for m in ex.mentions)  # the words are no mention
     assert "评估 语义 框架" in keys(ex)  # the noun phrase itself stops before 识别 (a verb to jieba)
 
 

@@ -20,7 +20,8 @@ def _extraction() -> Extraction:
     return Extraction("a:1", "en",
                       [Mention("graph neural network", "Graph Neural Networks", "en", 4, "network", "graph neural network"),
                        Mention("gnn", "GNNs", "en", 27, "gnn", "GNN")],
-                      [AcronymDef("GNN", "graph neural network", "graph neural networks", "en")])
+                      [AcronymDef("GNN", "graph neural network", "graph neural networks", "en")],
+                      "图 神经 网络 | 模型")
 
 
 def test_key_depends_on_text_language_variant_and_version_not_on_id():
@@ -40,7 +41,7 @@ def test_round_trip_keeps_every_field(tmp_path):
         found = store.get_many(["k1", "missing"])
     assert list(found) == ["k1"]
     got, want = found["k1"], _extraction()
-    assert (got.lang, got.mentions, got.acronyms) == (want.lang, want.mentions, want.acronyms)
+    assert (got.lang, got.mentions, got.acronyms, got.segments) == (want.lang, want.mentions, want.acronyms, want.segments)
     assert got.paper_id == ""  # the caller names the paper: one text can be several papers
 
 
@@ -52,6 +53,22 @@ def test_other_extractor_version_empties_the_store(tmp_path):
         assert len(store) == 1
     with ExtractionStore(tmp_path / "x.sqlite", version="2") as store:
         assert len(store) == 0 and store.get_many(["k1"]) == {}
+
+
+def test_a_store_of_the_old_layout_is_emptied_and_works(tmp_path):
+    """Stores written before `segments` had its column (the layout had no format stamp)."""
+    path = tmp_path / "x.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("CREATE TABLE extractions (key TEXT PRIMARY KEY, lang TEXT NOT NULL, mentions TEXT NOT NULL, "
+                   "acronyms TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('extractor_version', '4')")
+        db.execute("INSERT INTO extractions VALUES ('k0', 'en', '[]', '[]')")
+    db.close()
+    with ExtractionStore(path, version="4") as store:
+        assert len(store) == 0
+        store.put_many({"k1": _extraction()})
+        assert store.get_many(["k1"])["k1"].segments == _extraction().segments
 
 
 def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path):
@@ -76,7 +93,7 @@ def test_killed_writer_leaves_the_finished_batches(tmp_path):
         store.put_many(batch(2))
         db = store._db
         db.execute("BEGIN")
-        db.executemany("INSERT INTO extractions VALUES (?, 'en', '[]', '[]')", [(f"3-{{i}}",) for i in range(200)])
+        db.executemany("INSERT INTO extractions VALUES (?, 'en', '[]', '[]', '')", [(f"3-{{i}}",) for i in range(200)])
         os.kill(os.getpid(), signal.SIGKILL)
     """)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
