@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sqlite3
 from contextlib import nullcontext
 import sys
 import time
@@ -31,6 +32,7 @@ from rich.table import Table
 
 from kg import pipeline, query, workspace
 from kg.export import FORMATS, export as export_graph
+from kg.index import INDEX_FILE, GraphIndex
 from kg.engine import EngineError, EngineOptions
 from kg.progress import paper_progress
 from kg.read import Columns, ReadError, ReadReport, count_records, read_papers
@@ -98,6 +100,21 @@ def _load(graph: Path):
         _fail(str(exc))
     except Exception as exc:  # a damaged GraphML file: say which, no traceback
         _fail(f"{graph / pipeline.GRAPH_FILE}: cannot read graph ({exc})")
+
+
+def _part(graph: Path, hops: int = 0, papers: tuple[str, ...] = (), term: str | None = None):
+    """The part of a workspace's graph a question needs: `hops` around the named papers or
+    concept, or every concept node (no start), read from graph.sqlite; a workspace of an older
+    build has none, and all of graph.graphml is read. Unknown names raise `QueryError`."""
+    path = graph / INDEX_FILE
+    if not path.is_file():
+        return _load(graph)
+    try:
+        with GraphIndex(path) as index:
+            start = [index.concept(term)] if term is not None else [index.paper(p) for p in papers]
+            return index.around(start, hops) if start else index.concepts()
+    except sqlite3.DatabaseError as exc:
+        _fail(f"{path}: cannot read graph index ({exc})")
 
 
 @app.command()
@@ -197,7 +214,7 @@ def top(
     as_json: AsJson = False,
 ) -> None:
     """The most central concepts."""
-    rows = query.top(_load(graph), by.value, n)
+    rows = query.top(_part(graph), by.value, n)
     if as_json:
         return _print_json(rows)
     table = Table(title=f"Top {len(rows)} concepts by {by.value}")
@@ -221,9 +238,8 @@ def shared(
     as_json: AsJson = False,
 ) -> None:
     """The concepts two papers share, strongest first, with the words each paper used."""
-    g = _load(graph)
     try:
-        rows = query.shared(g, paper_a, paper_b)
+        rows = query.shared(_part(graph, 1, papers=(paper_a, paper_b)), paper_a, paper_b)
     except query.QueryError as exc:
         return _fail(str(exc))
     if as_json:
@@ -245,7 +261,7 @@ def concept(
 ) -> None:
     """One concept: its aliases, the evidence of its merges, its papers and neighbours."""
     try:
-        report = query.concept(_load(graph), term)
+        report = query.concept(_part(graph, 2, term=term), term)
     except query.QueryError as exc:
         return _fail(str(exc))
     if as_json:
@@ -273,7 +289,7 @@ def paper(
 ) -> None:
     """One paper: its concepts, and its most similar papers with the concepts that make them so."""
     try:
-        report = query.paper(_load(graph), paper_id)
+        report = query.paper(_part(graph, 2, papers=(paper_id,)), paper_id)
     except query.QueryError as exc:
         return _fail(str(exc))
     if as_json:

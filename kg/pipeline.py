@@ -26,6 +26,7 @@ from kg import query, workspace
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
 from kg.export import export, write_graphml
+from kg.index import INDEX_FILE, write_index
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
@@ -292,6 +293,8 @@ def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions) ->
     write_graphml(bipartite, written[0], presorted=True)
     write_graphml(graph.concepts, written[1], presorted=True)
     write_graphml(graph.papers, written[2], presorted=True)
+    write_index(bipartite, out_dir / INDEX_FILE)  # what the query commands read
+    written.append(out_dir / INDEX_FILE)
     write_text(written[3], _rankings_csv(graph.rankings))
     write_text(written[4], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     for fmt in extra_formats(options, len(graph.corpus.papers)):

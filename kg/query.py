@@ -1,7 +1,9 @@
 """Questions asked of a built graph: top concepts, what two papers share, one concept, one paper.
 
 Everything here reads the bipartite graph only (as saved in `graph.graphml`), so the CLI on a
-saved workspace and a notebook on a fresh build give the same answers.
+saved workspace and a notebook on a fresh build give the same answers. The CLI passes the part
+of the graph a question needs (`kg.index.GraphIndex.around`): counts of the whole graph come
+from attributes (a concept's `papers`, the graph's `papers`), not from degrees.
 """
 
 from __future__ import annotations
@@ -72,11 +74,11 @@ def to_jsonable(obj: object) -> object:
 
 
 def _n_papers(g: nx.Graph) -> int:
-    return sum(1 for n in g if n.startswith(PAPER_PREFIX))
+    return int(g.graph.get("papers", sum(1 for n in g if n.startswith(PAPER_PREFIX))))
 
 
 def _rarity(g: nx.Graph, concept: str, n_papers: int) -> float:
-    return math.log((1 + n_papers) / (1 + g.degree(concept))) + 1.0
+    return math.log((1 + n_papers) / (1 + int(g.nodes[concept].get("papers", g.degree(concept))))) + 1.0
 
 
 def _concepts(g: nx.Graph) -> list[str]:

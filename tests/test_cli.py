@@ -362,6 +362,20 @@ def test_damaged_graphml(runner, tmp_path):
     assert_clean_failure(run(runner, "top", "-g", tmp_path, "--json"), "graph.graphml")
 
 
+def test_damaged_index(runner, seed_out, tmp_path):
+    shutil.copytree(seed_out, tmp_path / "ws")
+    (tmp_path / "ws" / "graph.sqlite").write_bytes(b"not sqlite at all " * 100)
+    assert_clean_failure(run(runner, "concept", "GNN", "-g", tmp_path / "ws"), "graph.sqlite")
+
+
+def test_workspace_of_an_older_build_without_index_is_read_whole(runner, seed_out, tmp_path):
+    shutil.copytree(seed_out, tmp_path / "ws")
+    (tmp_path / "ws" / "graph.sqlite").unlink()
+    for args in (("shared", A, B), ("concept", "GNN"), ("paper", A), ("top",)):
+        old, new = run(runner, *args, "-g", tmp_path / "ws", "--json"), run(runner, *args, "-g", seed_out, "--json")
+        assert old.exit_code == 0 and old.stdout == new.stdout, args
+
+
 def test_build_with_column_mapping_and_reference_inputs(runner, tmp_path, fast_extractor):
     src = tmp_path / "scopus.tsv"
     src.write_text("EID\tArticle Title\tSummary\n"

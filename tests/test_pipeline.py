@@ -19,7 +19,7 @@ GENERIC = {"model", "method", "approach", "task", "work", "result", "paper", "pr
            "data", "performance", "framework"}
 SAVED_FILES = {"graph.graphml", "graph.gexf", "graph.json", "graph.nodes.csv", "graph.edges.csv",
                "concepts.graphml", "papers.graphml", "rankings.csv", "concept_map.html",
-               "paper_concept_map.html", "paper_similarity_map.html", "summary.json", "skipped.jsonl",
+               "paper_concept_map.html", "paper_similarity_map.html", "summary.json", "skipped.jsonl", "graph.sqlite",
                "manifest.json"}
 NS = "{http://graphml.graphdrawing.org/xmlns}"
 

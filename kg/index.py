@@ -1,0 +1,137 @@
+"""The paper–concept graph of a workspace as an SQLite file (`graph.sqlite`), for queries.
+
+`kg shared`, `kg concept`, `kg paper` and `kg top` ask about a few nodes, but graph.graphml
+must be parsed whole before any question is answered: at 72,000 papers that is 550 MB of XML
+and gigabytes of memory for one answer. The index holds the same nodes and edges (attributes
+as JSON, so types survive) with both ends of every edge indexed, and `around` reads only the
+neighbourhood a question needs into a small networkx graph that `kg.query` answers on as it
+would on the whole one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+import networkx as nx
+
+from kg.atomic import atomic_path
+from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX, concept_node, paper_node
+from kg.query import QueryError
+
+INDEX_FILE = "graph.sqlite"
+
+_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE nodes (id TEXT PRIMARY KEY, kind TEXT NOT NULL, attrs TEXT NOT NULL);
+CREATE TABLE edges (concept TEXT NOT NULL, paper TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (concept, paper));
+CREATE INDEX edges_by_paper ON edges (paper);
+CREATE TABLE names (name TEXT NOT NULL, node TEXT NOT NULL, PRIMARY KEY (name, node));
+"""
+
+
+def normal_name(text: str) -> str:
+    """A concept name as `kg.query.find_concept` compares them: lower case, hyphens as spaces."""
+    return " ".join(str(text).replace("-", " ").lower().split())
+
+
+def _dump(attrs: dict) -> str:
+    return json.dumps(attrs, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def write_index(g: nx.Graph, path: str | Path) -> None:
+    """The bipartite graph `g` into a new SQLite file at `path` (written aside, then moved)."""
+    papers = sum(1 for n in g if n.startswith(PAPER_PREFIX))
+    with atomic_path(path) as tmp:
+        db = sqlite3.connect(tmp)
+        try:
+            db.executescript(_SCHEMA)
+            with db:
+                db.execute("INSERT INTO meta VALUES ('papers', ?)", (str(papers),))
+                db.executemany("INSERT INTO nodes VALUES (?, ?, ?)",
+                               ((n, str(d.get("kind", "")), _dump(d)) for n, d in sorted(g.nodes(data=True))))
+                edges = sorted((a, b, d) if a.startswith(CONCEPT_PREFIX) else (b, a, d) for a, b, d in g.edges(data=True))
+                db.executemany("INSERT INTO edges VALUES (?, ?, ?)", ((c, p, _dump(d)) for c, p, d in edges))
+                names = sorted({(normal_name(name), n) for n, d in g.nodes(data=True) if n.startswith(CONCEPT_PREFIX)
+                                for name in [d.get("label", ""), *str(d.get("aliases", "")).split(" | ")]
+                                if normal_name(name)})
+                db.executemany("INSERT INTO names VALUES (?, ?)", names)
+        finally:
+            db.close()
+
+
+class GraphIndex:
+    """Read-only access to a workspace's `graph.sqlite`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        self.papers = int(self._db.execute("SELECT value FROM meta WHERE name = 'papers'").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> GraphIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def has(self, node: str) -> bool:
+        return self._db.execute("SELECT 1 FROM nodes WHERE id = ?", (node,)).fetchone() is not None
+
+    def paper(self, paper_id: str) -> str:
+        """The paper's node; `QueryError` with close ids when there is none."""
+        node = paper_node(paper_id)
+        if self.has(node):
+            return node
+        ids = [row[0][len(PAPER_PREFIX):] for row in self._db.execute("SELECT id FROM nodes WHERE kind = 'paper'")]
+        close = difflib.get_close_matches(paper_id, ids, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise QueryError(f"no paper {paper_id!r} in this graph{hint}")
+
+    def concept(self, term: str) -> str:
+        """The concept's node by key, label or alias as `kg.query.find_concept` finds it."""
+        want = normal_name(term)
+        if self.has(concept_node(want)):
+            return concept_node(want)
+        row = self._db.execute("SELECT node FROM names WHERE name = ? ORDER BY node LIMIT 1", (want,)).fetchone()
+        if row:
+            return row[0]
+        names = [r[0] for r in self._db.execute("SELECT DISTINCT name FROM names ORDER BY name")]
+        close = difflib.get_close_matches(want, names, n=3)
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        raise QueryError(f"no concept {term!r} in this graph{hint}")
+
+    def concepts(self) -> nx.Graph:
+        """Every concept node with its attributes, no edges (enough to rank them)."""
+        return self._graph(self._db.execute("SELECT id, attrs FROM nodes WHERE kind = 'concept' ORDER BY id"), [])
+
+    def around(self, nodes: Iterable[str], hops: int) -> nx.Graph:
+        """`nodes`, every node within `hops` edges of them, and the edges that reach those."""
+        seen = dict.fromkeys(nodes)
+        frontier, edges = list(seen), []
+        for _ in range(hops):
+            found = []
+            for node in frontier:
+                column, other = ("concept", "paper") if node.startswith(CONCEPT_PREFIX) else ("paper", "concept")
+                rows = self._db.execute(f"SELECT {other}, attrs FROM edges WHERE {column} = ? ORDER BY {other}", (node,))
+                for neighbour, attrs in rows:
+                    edges.append((node, neighbour, attrs))
+                    if neighbour not in seen:
+                        seen[neighbour] = None
+                        found.append(neighbour)
+            frontier = found
+        rows = (self._db.execute("SELECT id, attrs FROM nodes WHERE id = ?", (n,)).fetchone() for n in sorted(seen))
+        return self._graph((row for row in rows if row), edges)
+
+    def _graph(self, nodes: Iterable[tuple[str, str]], edges: list[tuple[str, str, str]]) -> nx.Graph:
+        g = nx.Graph(papers=self.papers)
+        for node, attrs in nodes:
+            g.add_node(node, **json.loads(attrs))
+        for a, b, attrs in edges:
+            g.add_edge(a, b, **json.loads(attrs))
+        return g
