@@ -424,7 +424,7 @@ def test_builds_are_byte_identical_and_ids_ignore_input_order(runner, tmp_path, 
         assert run(runner, "build", *order, "-o", out, "-q").exit_code == 0
     one, two = ({p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".") and p.name != STORE_FILE}
                 for out in outs[:2])
-    assert one == two and len(one) == 14
+    assert one == two and len(one) == 15
     ids = [{d["paper_id"] for _, d in nx.read_graphml(out / "graph.graphml").nodes(data=True) if d["kind"] == "paper"}
            for out in outs]
     assert ids[0] == ids[2] == {"c1", "c5", "gb18030:1", "gb18030:2", "b1"}
