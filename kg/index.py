@@ -10,7 +10,6 @@ would on the whole one.
 
 from __future__ import annotations
 
-import difflib
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -20,7 +19,7 @@ import networkx as nx
 
 from kg.atomic import atomic_path
 from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX, concept_node, paper_node
-from kg.query import QueryError
+from kg.query import no_concept, no_paper, normal_name
 
 INDEX_FILE = "graph.sqlite"
 
@@ -31,11 +30,6 @@ CREATE TABLE edges (concept TEXT NOT NULL, paper TEXT NOT NULL, attrs TEXT NOT N
 CREATE INDEX edges_by_paper ON edges (paper);
 CREATE TABLE names (name TEXT NOT NULL, node TEXT NOT NULL, PRIMARY KEY (name, node));
 """
-
-
-def normal_name(text: str) -> str:
-    """A concept name as `kg.query.find_concept` compares them: lower case, hyphens as spaces."""
-    return " ".join(str(text).replace("-", " ").lower().split())
 
 
 def _dump(attrs: dict) -> str:
@@ -88,10 +82,8 @@ class GraphIndex:
         node = paper_node(paper_id)
         if self.has(node):
             return node
-        ids = [row[0][len(PAPER_PREFIX):] for row in self._db.execute("SELECT id FROM nodes WHERE kind = 'paper'")]
-        close = difflib.get_close_matches(paper_id, ids, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise QueryError(f"no paper {paper_id!r} in this graph{hint}")
+        raise no_paper(paper_id, (row[0][len(PAPER_PREFIX):] for row in
+                                  self._db.execute("SELECT id FROM nodes WHERE kind = 'paper' ORDER BY id")))
 
     def concept(self, term: str) -> str:
         """The concept's node by key, label or alias as `kg.query.find_concept` finds it."""
@@ -101,10 +93,7 @@ class GraphIndex:
         row = self._db.execute("SELECT node FROM names WHERE name = ? ORDER BY node LIMIT 1", (want,)).fetchone()
         if row:
             return row[0]
-        names = [r[0] for r in self._db.execute("SELECT DISTINCT name FROM names ORDER BY name")]
-        close = difflib.get_close_matches(want, names, n=3)
-        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-        raise QueryError(f"no concept {term!r} in this graph{hint}")
+        raise no_concept(term, (r[0] for r in self._db.execute("SELECT DISTINCT name FROM names ORDER BY name")))
 
     def concepts(self) -> nx.Graph:
         """Every concept node with its attributes, no edges (enough to rank them)."""

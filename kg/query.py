@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 import networkx as nx
@@ -85,31 +86,45 @@ def _concepts(g: nx.Graph) -> list[str]:
     return [n for n in g if n.startswith(CONCEPT_PREFIX)]
 
 
+def normal_name(text: str) -> str:
+    """A concept name as lookups compare them: lower case, hyphens as spaces."""
+    return " ".join(str(text).replace("-", " ").lower().split())
+
+
+def no_paper(paper_id: str, ids: Iterable[str]) -> QueryError:
+    """The error for an unknown paper id, with the closest of `ids` as hints."""
+    close = difflib.get_close_matches(paper_id, list(ids), n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return QueryError(f"no paper {paper_id!r} in this graph{hint}")
+
+
+def no_concept(term: str, names: Iterable[str]) -> QueryError:
+    """The error for an unknown concept, with the closest of `names` (normal names) as hints."""
+    close = difflib.get_close_matches(normal_name(term), list(names), n=3)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    return QueryError(f"no concept {term!r} in this graph{hint}")
+
+
 def find_paper(g: nx.Graph, paper_id: str) -> str:
     node = paper_node(paper_id)
     if node not in g:
-        ids = [n[len(PAPER_PREFIX):] for n in g if n.startswith(PAPER_PREFIX)]
-        close = difflib.get_close_matches(paper_id, ids, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise QueryError(f"no paper {paper_id!r} in this graph{hint}")
+        raise no_paper(paper_id, (n[len(PAPER_PREFIX):] for n in g if n.startswith(PAPER_PREFIX)))
     return node
 
 
 def find_concept(g: nx.Graph, term: str) -> str:
     """By key, label or any alias, ignoring case and hyphens."""
-    want = " ".join(term.replace("-", " ").lower().split())
+    want = normal_name(term)
     if concept_node(want) in g:
         return concept_node(want)
     names: dict[str, str] = {}
     for node in sorted(_concepts(g)):
         attrs = g.nodes[node]
         for name in [attrs.get("label", ""), *str(attrs.get("aliases", "")).split(" | ")]:
-            names.setdefault(" ".join(name.replace("-", " ").lower().split()), node)
+            names.setdefault(normal_name(name), node)
     if want in names:
         return names[want]
-    close = difflib.get_close_matches(want, list(names), n=3)
-    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-    raise QueryError(f"no concept {term!r} in this graph{hint}")
+    raise no_concept(term, names)
 
 
 def top(g: nx.Graph, by: str = "pagerank", n: int = 10) -> list[dict]:
