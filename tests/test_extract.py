@@ -56,6 +56,13 @@ def test_acronym_definition_is_found_with_plural_short_form(english):
     assert "cnn" in keys(ex)  # the later bare use, resolved corpus-wide by kg.link
 
 
+def test_a_definition_glued_to_its_long_form_is_found(english):
+    ex = en(english, "We cluster topics with Latent Dirichlet Allocation(LDA) and f(x) terms.")
+    assert "latent dirichlet allocation" in keys(ex)
+    assert not any("(" in k for k in keys(ex))
+    assert [(d.short, d.long_key) for d in ex.acronyms] == [("LDA", "latent dirichlet allocation")]
+
+
 def test_acronym_with_letters_inside_words(english):
     ex = en(english, "We apply conditional generative adversarial networks (cGANs) to spectra.")
     assert ("cGAN", "conditional generative adversarial network") in {(d.short, d.long_key) for d in ex.acronyms}
