@@ -36,6 +36,7 @@ from pathlib import Path
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_zh_en.tsv"
 MAX_SENSES = 8  # CEDICT lists common senses first; later ones are rare readings that only add noise
 MAX_SENSES_CHAR = 4  # a lone character has many senses; its word-forming ones come first (see senses)
+MAX_LOOSE_ENDING = 5  # letters a key word may add to a sense word's root in a loose reading (see _loose)
 MAX_PATHS = 2000  # cap on the word-by-word translations tried for one phrase
 MAX_PAIRS_CACHED = 500_000  # neighbouring words whose may_link test is remembered
 DOMINANCE = 4  # an ambiguous reading goes to a key this many times more frequent than its rivals…
@@ -43,9 +44,11 @@ MIN_DOMINANT_PAPERS = 3  # …used by at least this many English papers…
 DOMINANT_SENSES = 2  # …and reached through one of each word's first CEDICT senses
 _ADJECTIVE = re.compile(r"(al|ic|ive|ous|ary|ar|ful|less|able|ible|ent|ant)$")
 
-# Particles and prepositions that Google Translate adds around a noun phrase ("从 X 中 的 Y").
+# Particles and prepositions that Google Translate adds around a noun phrase ("从 X 中 的 Y"),
+# and the purpose markers and light verb it puts before one (以/来 提高 "to improve", 进行 分析
+# "perform an analysis"): read as words, they made "mean increase", "past study".
 ZH_FUNCTION_WORDS = frozenset(
-    "的 之 中 从 在 和 与 及 以及 或 或者 对 对于 了 等 于 为 被 将 把 由 其 该 这 这些 那些 所 着 地".split()
+    "的 之 中 从 在 和 与 及 以及 或 或者 对 对于 了 等 于 为 被 将 把 由 其 该 这 这些 那些 所 着 地 以 来 进行".split()
 )
 EN_PREPOSITIONS = frozenset(
     "of from for with in on by to via at into under over through between across without as".split()
@@ -140,11 +143,14 @@ def _loose(key_stem: str, stem_: str, word: str) -> bool:
     "syntax", "societal" and "society", "textual" and "text", "scientific" and "science",
     "probabilistic" and "probability", "individual" and "individually": they share the sense
     word's start up to its last letter, or up to a derivational ending that the key word replaces
-    (-ce, -cy, -ity, -ly, -ically); so "generate" does not meet "general"."""
+    (-ce, -cy, -ity, -ly, -ically); so "generate" does not meet "general". The key word may add
+    a short ending only (-ic, -al, -tific): "post" is no "posteriori", "method" no "methodological"."""
     if key_stem == stem_:
         return True
     ending = next((len(e) for e in ("ically", "ity", "ly", "ce", "cy") if word.endswith(e)), 1)
-    return _shared_start(key_stem, stem_) >= 4 and _shared_start(key_stem, word) >= max(4, len(word) - ending)
+    shared = _shared_start(key_stem, word)
+    return (_shared_start(key_stem, stem_) >= 4 and shared >= max(4, len(word) - ending)
+            and len(key_stem) - shared <= MAX_LOOSE_ENDING)
 
 
 def _shared_start(a: str, b: str) -> int:

@@ -156,6 +156,9 @@ def test_relaxed_reading_when_the_strict_one_finds_nothing(dictionary):
     # but not a word that only shares a stem's start: 生成 "generate" is not "general"
     assert link("生成 模型", ["general model", "model"], dictionary) is None
     assert link("后 模型", ["posteriori model"], dictionary) is None  # nor a lone character's sense: 后 "post"
+    # nor a key word that adds more than a short ending to the sense word: 提出 "post"
+    assert link("提出 的 模型", ["posteriori model"], dictionary) is None
+    assert link("方法 框架", ["methodological framework"], dictionary) is None
     # the head of a whole word's phrase sense is not the word: 神经网络 is not "network",
     # 磁场 not "field"; nor is a head read in the last position
     assert link("神经网络", ["network"], dictionary) is None
@@ -165,6 +168,14 @@ def test_relaxed_reading_when_the_strict_one_finds_nothing(dictionary):
     assert link("句法", ["syntactic"], dictionary) is None
     # a strict reading that is ambiguous is not resolved by relaxing
     assert link("基准 数据集", ["benchmark dataset", "standard dataset"], dictionary) is None
+
+
+def test_purpose_markers_and_light_verbs_are_no_words_of_the_term(dictionary):
+    # 以/来 提高 "in order to improve", 进行 分析 "perform an analysis": CEDICT's "by means of",
+    # "for the past" and "advance" made "mean increase", "past study", "methodological advance"
+    assert link("以 增加", ["mean increase", "increase"], dictionary).en_key == "increase"
+    assert link("来 学习", ["past study", "study"], dictionary).en_key == "study"
+    assert link("方法 进行", ["methodological advance", "method"], dictionary).en_key == "method"
 
 
 def test_may_link_is_a_necessary_condition_for_link(dictionary, glossary):
