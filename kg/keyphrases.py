@@ -18,9 +18,8 @@ from dataclasses import dataclass
 
 from kg import pipeline
 from kg.extract import Extractor
+from kg.link import NESTED
 from kg.model import Corpus, Extraction, Paper
-
-NESTED = " (nested)"  # kg.link marks occurrences counted through a longer phrase this way
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ _PREPOSITIONS = frozenset("of from for with in on by via to over under between a
 #: A leading sub-phrase counts as mentioned only when it is this specific a term on its own.
 SPECIFIC_MODIFIER = 0.6
 
+NESTED = " (nested)"  # marks a surface credited to a shorter concept inside the phrase written
 #: Longer phrases listed as a concept's "nested" evidence; the rest are counted.
 MAX_NESTED_LINKS = 20
 
@@ -156,6 +157,11 @@ class AcronymTable:
     def resolve(self, paper_id: str, key: str) -> str | None:
         return self.per_paper.get((paper_id, key)) or self.corpus_wide.get(key)
 
+    def expand(self, paper_id: str, key: str) -> list[str]:
+        """`key` with an acronym spelt out, and the shorter concepts its long form contains."""
+        long_key = self.resolve(paper_id, key)
+        return [long_key, *nested_parts(long_key)] if long_key else [key]
+
 
 def _label(aliases: Counter[str], key: str) -> str:
     """The most used English display form written out in full (not an acronym standing for it);
@@ -277,9 +283,18 @@ def link_corpus(
                 prefix_termhood[prefix] = termhood(prefix, "en", generic_en, modifiers)
             return prefix_termhood[prefix] >= SPECIFIC_MODIFIER
         for (paper_id, key), surfaces in sorted(occurrences.items()):
+            # only what the paper wrote is passed on, not what an earlier key passed to this one:
+            # else what a phrase is credited with would depend on how its key sorts
+            surfaces = [s for s in surfaces if not s.endswith(NESTED)]
+            if not surfaces:
+                continue
             words = key.split()
             # a specific term used as a modifier is mentioned too: "decoder-only [transformer] language model"
             prefixes = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words))]
+            # an acronym used as a modifier names its long form, with what that contains: "cGAN
+            # technique" → "conditional generative adversarial network", "generative adversarial
+            # network"; and "NLP applications" mentions NLP as the Chinese "NLP 应用" does
+            prefixes = [part for p in prefixes for part in acronyms.expand(paper_id, p)]
             if key.isascii():
                 specific = [p for p in prefixes if p in standalone and specific_enough(p)]
             else:  # the same for a Chinese phrase's English parts: 语义 [框架] → "semantic"
@@ -292,7 +307,7 @@ def link_corpus(
                     suffix = hit[0] if hit else suffix
                 if suffix in standalone and suffix != key:
                     nested = occurrences.setdefault((paper_id, suffix), [])
-                    nested.extend(intern(f"{s} (nested)") for s in surfaces)  # the same phrases recur
+                    nested.extend(intern(s + NESTED) for s in surfaces)  # the same phrases recur
                     containing[suffix].add(key)
 
     defined = {acronym_long_key(d) for ex in extractions for d in ex.acronyms}

@@ -146,6 +146,17 @@ def test_specific_modifier_is_mentioned_but_generic_one_is_not():
     assert ("a", "language") not in corpus.occurrences  # a common word is not
 
 
+def test_an_acronym_used_as_a_modifier_mentions_its_long_form_and_what_that_contains():
+    gan = "generative adversarial network"
+    a = Extraction("a", "en", [mention("conditional " + gan), mention(gan)],
+                   [AcronymDef("cGAN", "conditional " + gan, "conditional " + gan, "en")])
+    b = Extraction("b", "en", [mention("cgan technique", "cGAN technique")])
+    corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
+    assert corpus.occurrences[("b", "conditional " + gan)] == ["cGAN technique (nested)"]
+    # once, from what the paper wrote: not again through the long form's own occurrence
+    assert corpus.occurrences[("b", gan)] == ["cGAN technique (nested)"]
+
+
 def test_an_unlinked_chinese_phrase_mentions_its_specific_english_modifier_too():
     a = Extraction("a", "en", [mention("transformer"), mention("language")])
     b = Extraction("b", "zh", [mention("变压器 语言 框架", "变压器语言框架", "zh")])
@@ -165,7 +176,8 @@ def test_defining_paper_mentions_a_long_form_written_only_inside_a_longer_phrase
     dte = AcronymDef("DTE", "distributed training and execution", "distributed training and execution", "en")
     a = Extraction("a", "en", [mention("dte algorithm", "DTE algorithms")], [dte])
     corpus = link_corpus([paper("a")], [a], generic=GENERIC)
-    assert corpus.occurrences[("a", "distributed training and execution")] == ["distributed training and execution (DTE)"]
+    assert corpus.occurrences[("a", "distributed training and execution")] == [
+        "distributed training and execution (DTE)", "DTE algorithms (nested)"]
     fl = AcronymDef("FL", "federated learning", "federated learning", "en")
     b = Extraction("b", "en", [mention("federated learning")], [fl])
     assert link_corpus([paper("b")], [b], generic=GENERIC).occurrences[("b", "federated learning")] == ["federated learning"]
