@@ -110,9 +110,14 @@ def bipartite_graph(corpus: Corpus) -> nx.Graph:
     g = nx.Graph()
     docs = papers_of(corpus)
     years = mean_years(corpus)
+    # one string per node, passed again for each of its edges: networkx keeps the names it is
+    # given in both adjacency dicts, so a fresh "concept:…" per edge cost two strings an edge
+    # (6 million at 72,000 papers)
+    concepts = {key: concept_node(key) for key in corpus.concepts}
+    papers = {paper.id: paper_node(paper.id) for paper in corpus.papers}
     for key, concept in sorted(corpus.concepts.items()):
         g.add_node(
-            concept_node(key),
+            concepts[key],
             kind="concept",
             key=key,
             label=concept.label,
@@ -123,11 +128,12 @@ def bipartite_graph(corpus: Corpus) -> nx.Graph:
             links=" | ".join(f"{l.layer}: {l.surface} ({l.detail})" for l in concept.links),
         )
         if key in years:
-            g.nodes[concept_node(key)]["mean_year"] = years[key]
+            g.nodes[concepts[key]]["mean_year"] = years[key]
     for paper in sorted(corpus.papers, key=lambda p: p.id):
-        g.add_node(paper_node(paper.id), kind="paper", **paper_attributes(paper))
-    for (paper_id, key), surfaces in sorted(corpus.occurrences.items(), key=lambda pk: (pk[0][1], pk[0][0])):
-        g.add_edge(concept_node(key), paper_node(paper_id), surfaces=" | ".join(sorted(set(surfaces))),
+        g.add_node(papers[paper.id], kind="paper", **paper_attributes(paper))
+    for paper_id, key in sorted(corpus.occurrences, key=lambda pk: (pk[1], pk[0])):
+        surfaces = corpus.occurrences[(paper_id, key)]
+        g.add_edge(concepts[key], papers[paper_id], surfaces=" | ".join(sorted(set(surfaces))),
                    weight=len(surfaces))
     return sort_attributes(g)
 
