@@ -51,6 +51,10 @@ class LinkOptions:
     thesaurus: Mapping[str, str] = field(default_factory=dict)  # key → replacement key ("" drops)
     nested: bool = True
     max_nested_links: int = MAX_NESTED_LINKS  # phrases listed as a concept's nested evidence
+    # concepts found in fewer papers are left out (VOSviewer's minimum number of occurrences):
+    # on a field's worth of abstracts most concepts occur once, and a map of a field is about
+    # what recurs; papers left without concepts stay papers of the graph
+    min_papers: int = 1
 
 
 def word_specificity(word: str, lang: str, generic: frozenset[str]) -> float:
@@ -234,13 +238,21 @@ def link_corpus(
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
     displays: dict[str, Counter[str]] = defaultdict(Counter)  # label candidates
     links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
-    langs: dict[str, set[str]] = defaultdict(set)
+    # a key's languages as one of a few shared sets ({"en"}, {"zh"}, both): half a million keys
+    langs: dict[str, frozenset[str]] = {}
+    lang_sets: dict[frozenset[str], frozenset[str]] = {}
+
+    def add_lang(key: str, lang: str) -> None:
+        current = langs.get(key, frozenset())
+        if lang not in current:
+            both = current | {lang}
+            langs[key] = lang_sets.setdefault(both, both)
 
     def record(paper_id: str, key: str, surface: str, display: str, lang: str, link: Link | None) -> None:
         occurrences[(paper_id, key)].append(surface)
         aliases[key][surface] += 1
         displays[key][display] += 1
-        langs[key].add(lang)
+        add_lang(key, lang)
         if link is not None:
             links[key].setdefault((link.layer, link.surface), link)
 
@@ -265,7 +277,7 @@ def link_corpus(
             aliases[key][d.long_surface] += 0
             if (ex.paper_id, key) not in occurrences:  # only written inside a longer phrase:
                 occurrences[(ex.paper_id, key)].append(f"{d.long_surface} ({d.short})")  # "… (DTE) algorithms"
-                langs[key].add(d.lang)
+                add_lang(key, d.lang)
 
     for short in sorted(acronyms.known):  # a known acronym names its concept even when unused
         d = acronyms.surfaces[short]
@@ -282,10 +294,10 @@ def link_corpus(
             if prefix not in prefix_termhood:
                 prefix_termhood[prefix] = termhood(prefix, "en", generic_en, modifiers)
             return prefix_termhood[prefix] >= SPECIFIC_MODIFIER
-        for (paper_id, key), surfaces in sorted(occurrences.items()):
+        for paper_id, key in sorted(occurrences):  # the keys only: 3 million (key, list) pairs at 72,000 papers
             # only what the paper wrote is passed on, not what an earlier key passed to this one:
             # else what a phrase is credited with would depend on how its key sorts
-            surfaces = [s for s in surfaces if not s.endswith(NESTED)]
+            surfaces = [s for s in occurrences[(paper_id, key)] if not s.endswith(NESTED)]
             if not surfaces:
                 continue
             words = key.split()
@@ -311,8 +323,10 @@ def link_corpus(
                     containing[suffix].add(key)
 
     defined = {acronym_long_key(d) for ex in extractions for d in ex.acronyms}
+    papers_per_key = Counter(key for _, key in occurrences) if options.min_papers > 1 else None
     concepts: dict[str, Concept] = {}
     dropped: dict[str, float] = {}
+    rare = 0
     for key in sorted(aliases):
         # each key's counts are let go as its concept is made: at 72,000 papers they are
         # half a million keys' worth, and they need not coexist with the concepts
@@ -325,6 +339,9 @@ def link_corpus(
         score = 1.0 if defined_term else termhood(key, lang, words, modifiers)
         if score < options.min_termhood:
             dropped[key] = score
+            continue
+        if papers_per_key is not None and papers_per_key[key] < options.min_papers:
+            rare += 1
             continue
         candidates = Counter(key_displays)
         for surface in key_aliases:
@@ -341,8 +358,12 @@ def link_corpus(
             termhood=score,
             langs=langs[key],
         )
-    kept = {pk: v for pk, v in sorted(occurrences.items()) if pk[1] in concepts}
-    return Corpus(list(papers), concepts, kept, dropped)
+    kept = {}
+    for pk in sorted(occurrences):  # moved, not copied: the two tables are the link's peak
+        surfaces = occurrences.pop(pk)
+        if pk[1] in concepts:
+            kept[pk] = surfaces
+    return Corpus(list(papers), concepts, kept, dropped, rare)
 
 
 def with_nested(links: list[Link], key: str, containing: Mapping[str, set[str]], shown: int) -> list[Link]:
@@ -355,20 +376,3 @@ def with_nested(links: list[Link], key: str, containing: Mapping[str, set[str]],
         nested.append(Link("nested", "…", f"and {len(phrases) - shown:,} more phrases containing {key}"))
     at = sum(1 for link in links if link.layer < "nested")
     return links[:at] + nested + links[at:]
-
-
-def keep_frequent(corpus: Corpus, min_papers: int) -> Corpus:
-    """Only the concepts found in at least `min_papers` papers (VOSviewer's minimum number of
-    occurrences): on a field's worth of abstracts most concepts occur once, and a map of the
-    field is about what recurs. Papers left without concepts stay papers of the graph."""
-    if min_papers <= 1:
-        return corpus
-    papers_per_key = Counter(key for _, key in corpus.occurrences)
-    keep = {key for key, n in papers_per_key.items() if n >= min_papers}
-    return Corpus(
-        corpus.papers,
-        {key: c for key, c in corpus.concepts.items() if key in keep},
-        {pk: v for pk, v in corpus.occurrences.items() if pk[1] in keep},
-        corpus.dropped,
-        rare=len(corpus.concepts) - len(keep),
-    )

@@ -79,7 +79,7 @@ class Concept:
     aliases: dict[str, int] = field(default_factory=dict)  # surface form → count
     links: list[Link] = field(default_factory=list)
     termhood: float = 0.0
-    langs: set[str] = field(default_factory=set)
+    langs: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -91,4 +91,4 @@ class Corpus:
     # (paper id, concept key) → surface forms used in that paper (one entry per mention)
     occurrences: dict[tuple[str, str], list[str]]
     dropped: dict[str, float] = field(default_factory=dict)  # generic concept key → termhood
-    rare: int = 0  # concepts left out for being in too few papers (`kg.link.keep_frequent`)
+    rare: int = 0  # concepts left out for being in too few papers (`LinkOptions.min_papers`)

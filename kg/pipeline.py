@@ -28,10 +28,10 @@ from kg.atomic import write_text
 from kg.export import export, write_graphml
 from kg.index import INDEX_FILE, write_index
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
-from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, load_glossary
+from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, forget_words, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of, sort_attributes
-from kg.link import MIN_TERMHOOD, LinkOptions, keep_frequent, link_corpus, nested_parts
+from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus, nested_parts
 from kg.model import Corpus, Extraction, Paper
 from kg.read import Columns, ReadError, ReadReport, read_papers
 
@@ -138,7 +138,7 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
     if not papers:
         skipped = f" ({report.summary_line()})" if report.problems else ""
         raise BuildError(f"{', '.join(inputs)}: no usable abstracts found{skipped}")
-    return keep_frequent(link_papers(papers, extractions, options), min_concept_papers(options, len(papers)))
+    return link_papers(papers, extractions, options, min_concept_papers(options, len(papers)))
 
 
 def min_concept_papers(options: BuildOptions, papers: int) -> int:
@@ -156,12 +156,13 @@ def extra_formats(options: BuildOptions, papers: int) -> tuple[str, ...]:
 
 
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
-                options: BuildOptions = BuildOptions()) -> Corpus:
-    """Corpus-wide linking of papers already read and extracted (what `kg build` does next)."""
+                options: BuildOptions = BuildOptions(), min_papers: int = 1) -> Corpus:
+    """Corpus-wide linking of papers already read and extracted (what `kg build` does next,
+    with `min_concept_papers`)."""
     jieba.setLogLevel(logging.WARNING)  # wordfreq's termhood loads jieba, which logs at INFO
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
     linker = zh_linker(list(extractions), options) if options.crosslingual else None
-    return link_corpus(
+    corpus = link_corpus(
         papers, extractions,
         generic={"en": generic_words("en"), "zh": generic_words("zh")},
         modifiers=stop_modifiers(),
@@ -169,8 +170,10 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
         zh_gloss=linker.gloss if linker else None,
         zh_span_linker=partial(link_span, linker, {}) if linker else None,
         known_acronyms=known_acronyms() if options.glossary else {},
-        options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus),
+        options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus, min_papers=min_papers),
     )
+    forget_words()  # the graphs come next, and they are the build's peak
+    return corpus
 
 
 def known_acronyms() -> dict[str, str]:

@@ -183,16 +183,25 @@ def test_defining_paper_mentions_a_long_form_written_only_inside_a_longer_phrase
     assert link_corpus([paper("b")], [b], generic=GENERIC).occurrences[("b", "federated learning")] == ["federated learning"]
 
 
-def test_keep_frequent_leaves_out_concepts_of_too_few_papers(small_corpus):
-    from kg.link import keep_frequent
+def test_concepts_of_too_few_papers_are_left_out():
+    found = {"a": ["shared core", "graph neural network", "message passing"],
+             "b": ["shared core", "graph neural network", "molecule"],
+             "c": ["shared core", "molecule", "federated learning"],
+             "d": ["shared core", "federated learning", "privacy", "deep federated learning"]}
+    papers = [paper(pid) for pid in found]
+    extractions = [Extraction(pid, "en", [mention(k) for k in keys]) for pid, keys in found.items()]
 
-    assert keep_frequent(small_corpus, 1) is small_corpus
-    two = keep_frequent(small_corpus, 2)
+    def linked(min_papers):
+        return link_corpus(papers, extractions, generic=GENERIC, options=LinkOptions(min_papers=min_papers))
+
+    assert linked(1).rare == 0 and len(linked(1).concepts) == 7
+    two = linked(2)
     assert sorted(two.concepts) == ["federated learning", "graph neural network", "molecule", "shared core"]
     assert {key for _, key in two.occurrences} == set(two.concepts)
-    assert two.rare == 2 and two.papers == small_corpus.papers  # message passing, privacy
-    assert sorted(keep_frequent(small_corpus, 4).concepts) == ["shared core"]
-    assert small_corpus.rare == 0 and len(small_corpus.concepts) == 6  # the input is left as it was
+    # message passing, privacy, deep federated learning (its nesting still counts for its paper)
+    assert two.rare == 3 and two.papers == papers
+    assert two.occurrences[("d", "federated learning")] == ["federated learning", "deep federated learning (nested)"]
+    assert sorted(linked(4).concepts) == ["shared core"]
 
 
 def test_a_defined_acronym_does_not_make_a_generic_word_a_term():
