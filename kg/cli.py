@@ -367,6 +367,8 @@ def _render_ego(render, workspace: Path, what: str, output: Path) -> None:
         drawn = render(workspace, what, output)
     except (query.QueryError, pipeline.BuildError) as exc:
         return _fail(str(exc))
+    except sqlite3.DatabaseError as exc:
+        return _fail(f"{workspace / INDEX_FILE}: cannot read graph index ({exc})")
     except OSError as exc:
         return _fail(f"{output}: cannot write ({exc.strerror})")
     err.print(f"wrote {output} ({drawn.drawn_nodes} nodes, {drawn.drawn_edges} links)", highlight=False, markup=False)

@@ -6,13 +6,17 @@ and gigabytes of memory for one answer. The index holds the same nodes and edges
 as JSON, so types survive) with both ends of every edge indexed, and `around` reads only the
 neighbourhood a question needs into a small networkx graph that `kg.query` answers on as it
 would on the whole one.
+
+It also holds the two projections (concept co-occurrence, paper similarity), so an ego view
+(`kg view concept/paper`) reads one node's strongest links instead of concepts.graphml (522 MB
+at 72,000 papers) or papers.graphml.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import networkx as nx
@@ -29,6 +33,10 @@ CREATE TABLE nodes (id TEXT PRIMARY KEY, kind TEXT NOT NULL, attrs TEXT NOT NULL
 CREATE TABLE edges (concept TEXT NOT NULL, paper TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (concept, paper));
 CREATE INDEX edges_by_paper ON edges (paper);
 CREATE TABLE names (name TEXT NOT NULL, node TEXT NOT NULL, PRIMARY KEY (name, node));
+CREATE TABLE projection_nodes (graph TEXT NOT NULL, id TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (graph, id));
+CREATE TABLE projection_edges (graph TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL, weight REAL NOT NULL,
+                               attrs TEXT NOT NULL, PRIMARY KEY (graph, a, b));
+CREATE INDEX projection_edges_by_b ON projection_edges (graph, b);
 """
 
 
@@ -36,8 +44,9 @@ def _dump(attrs: dict) -> str:
     return json.dumps(attrs, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def write_index(g: nx.Graph, path: str | Path) -> None:
-    """The bipartite graph `g` into a new SQLite file at `path` (written aside, then moved)."""
+def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Graph] | None = None) -> None:
+    """The bipartite graph `g` and the `projections` by name ("concepts", "papers") into a new
+    SQLite file at `path` (written aside, then moved)."""
     papers = sum(1 for n in g if n.startswith(PAPER_PREFIX))
     with atomic_path(path) as tmp:
         db = sqlite3.connect(tmp)
@@ -53,6 +62,12 @@ def write_index(g: nx.Graph, path: str | Path) -> None:
                                 for name in [d.get("label", ""), *str(d.get("aliases", "")).split(" | ")]
                                 if normal_name(name)})
                 db.executemany("INSERT INTO names VALUES (?, ?)", names)
+                for name, projection in sorted((projections or {}).items()):
+                    db.executemany("INSERT INTO projection_nodes VALUES (?, ?, ?)",
+                                   ((name, n, _dump(d)) for n, d in sorted(projection.nodes(data=True))))
+                    db.executemany("INSERT INTO projection_edges VALUES (?, ?, ?, ?, ?)",
+                                   ((name, *sorted((a, b)), float(d.get("weight", 0)), _dump(d))
+                                    for a, b, d in projection.edges(data=True)))
         finally:
             db.close()
 
@@ -116,6 +131,40 @@ class GraphIndex:
             frontier = found
         rows = (self._db.execute("SELECT id, attrs FROM nodes WHERE id = ?", (n,)).fetchone() for n in sorted(seen))
         return self._graph((row for row in rows if row), edges)
+
+    def induced(self, nodes: Iterable[str]) -> nx.Graph:
+        """`nodes` and every paper–concept edge between two of them."""
+        members = set(nodes)
+        edges = [(concept, paper, attrs) for paper in sorted(n for n in members if n.startswith(PAPER_PREFIX))
+                 for concept, attrs in self._db.execute("SELECT concept, attrs FROM edges WHERE paper = ?", (paper,))
+                 if concept in members]
+        rows = (self._db.execute("SELECT id, attrs FROM nodes WHERE id = ?", (n,)).fetchone() for n in sorted(members))
+        return self._graph((row for row in rows if row), sorted(edges))
+
+    def has_projection(self, name: str) -> bool:
+        """False for an index written before the projections were kept in it."""
+        return (self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'projection_nodes'").fetchone() is not None
+                and self._db.execute("SELECT 1 FROM projection_nodes WHERE graph = ? LIMIT 1", (name,)).fetchone()
+                is not None)
+
+    def ego(self, name: str, node: str, n: int) -> nx.Graph:
+        """`node` of projection `name`, its `n` strongest neighbours (by weight, then id) and the
+        links among them; an empty graph when the projection does not hold `node`."""
+        rows = self._db.execute("SELECT b, weight FROM projection_edges WHERE graph = ? AND a = ? "
+                                "UNION ALL SELECT a, weight FROM projection_edges WHERE graph = ? AND b = ?",
+                                (name, node, name, node)).fetchall()
+        strongest = [other for other, _ in sorted(rows, key=lambda r: (-r[1], r[0]))[:n]]
+        members = sorted({node, *strongest})
+        marks = ",".join("?" * len(members))
+        nodes = self._db.execute(f"SELECT id, attrs FROM projection_nodes WHERE graph = ? AND id IN ({marks}) ORDER BY id",
+                                 (name, *members)).fetchall()
+        if not any(n == node for n, _ in nodes):
+            return nx.Graph()
+        edges = self._db.execute(f"SELECT a, b, attrs FROM projection_edges WHERE graph = ? AND a IN ({marks}) "
+                                 f"AND b IN ({marks}) ORDER BY a, b", (name, *members, *members)).fetchall()
+        g = self._graph(nodes, edges)
+        del g.graph["papers"]
+        return g
 
     def _graph(self, nodes: Iterable[tuple[str, str]], edges: list[tuple[str, str, str]]) -> nx.Graph:
         g = nx.Graph(papers=self.papers)

@@ -296,7 +296,8 @@ def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions) ->
     write_graphml(bipartite, written[0], presorted=True)
     write_graphml(graph.concepts, written[1], presorted=True)
     write_graphml(graph.papers, written[2], presorted=True)
-    write_index(bipartite, out_dir / INDEX_FILE)  # what the query commands read
+    # what the query commands and ego views read
+    write_index(bipartite, out_dir / INDEX_FILE, {"concepts": graph.concepts, "papers": graph.papers})
     written.append(out_dir / INDEX_FILE)
     write_text(written[3], _rankings_csv(graph.rankings))
     write_text(written[4], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")

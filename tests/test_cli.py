@@ -366,6 +366,8 @@ def test_damaged_index(runner, seed_out, tmp_path):
     shutil.copytree(seed_out, tmp_path / "ws")
     (tmp_path / "ws" / "graph.sqlite").write_bytes(b"not sqlite at all " * 100)
     assert_clean_failure(run(runner, "concept", "GNN", "-g", tmp_path / "ws"), "graph.sqlite")
+    assert_clean_failure(run(runner, "view", "concept", "GNN", "-g", tmp_path / "ws"), "graph.sqlite")
+    assert_clean_failure(run(runner, "view", "paper", A, "-g", tmp_path / "ws"), "graph.sqlite")
 
 
 def test_workspace_of_an_older_build_without_index_is_read_whole(runner, seed_out, tmp_path):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import networkx as nx
 import pytest
 
 from kg import pipeline, query
+from kg.index import INDEX_FILE, GraphIndex, write_index
 from kg.views import concept_ego, ego_file_name, paper_ego, render_concept_ego, render_paper_ego
 
 
@@ -54,3 +57,24 @@ def test_unknown_concept_is_a_query_error(seed_out, tmp_path):
 def test_file_names_are_safe():
     assert ego_file_name("paper", "cs/0101001v2:3") == "view_paper_cs_0101001v2_3.html"
     assert ego_file_name("concept", "图 神经网络") == "view_concept_图_神经网络.html"
+
+
+def test_views_read_from_the_index_are_the_views_read_from_the_graphml_files(seed_out, tmp_path):
+    without = tmp_path / "without"  # a workspace whose graph.sqlite lacks the projections
+    shutil.copytree(seed_out, without)
+    write_index(pipeline.load(seed_out), without / INDEX_FILE)
+    with GraphIndex(seed_out / INDEX_FILE) as index, GraphIndex(without / INDEX_FILE) as old:
+        assert index.has_projection("concepts") and index.has_projection("papers")
+        assert not old.has_projection("concepts")
+    g = pipeline.load(seed_out)
+    terms = [d["label"] for _, d in g.nodes(data=True) if d["kind"] == "concept"]
+    papers = [d["paper_id"] for _, d in g.nodes(data=True) if d["kind"] == "paper"]
+    assert len(papers) == 20
+    only_index = tmp_path / "only_index"  # the index alone is read: no GraphML file is needed
+    only_index.mkdir()
+    shutil.copy(seed_out / INDEX_FILE, only_index / INDEX_FILE)
+    for render, names in ((render_concept_ego, [*terms[::9], "GNN", "联合学习"]), (render_paper_ego, papers)):
+        for name in names:
+            render(only_index, name, tmp_path / "a.html")
+            render(without, name, tmp_path / "b.html")
+            assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes(), name
