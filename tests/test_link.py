@@ -157,6 +157,15 @@ def test_an_acronym_used_as_a_modifier_mentions_its_long_form_and_what_that_cont
     assert corpus.occurrences[("b", gan)] == ["cGAN technique (nested)"]
 
 
+def test_a_modifier_counts_for_an_acronym_only_when_written_as_one():
+    # someone in a big corpus defines MAP: "map construction" elsewhere is about maps
+    a = Extraction("a", "en", [mention("mean average precision")],
+                   [AcronymDef("MAP", "mean average precision", "mean average precision", "en")])
+    b = Extraction("b", "en", [mention("map construction"), mention("map score", "MAP scores")])
+    corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
+    assert corpus.occurrences[("b", "mean average precision")] == ["MAP scores (nested)"]
+
+
 def test_an_unlinked_chinese_phrase_mentions_its_specific_english_modifier_too():
     a = Extraction("a", "en", [mention("transformer"), mention("language")])
     b = Extraction("b", "zh", [mention("变压器 语言 框架", "变压器语言框架", "zh")])
