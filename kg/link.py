@@ -29,7 +29,9 @@ _PREPOSITIONS = frozenset("of from for with in on by via to over under between a
 #: A leading sub-phrase counts as mentioned only when it is this specific a term on its own.
 SPECIFIC_MODIFIER = 0.6
 
+# written words, whole ("OTA-FL") and in their letter runs ("GNN4Com" → GNN, "TAIGA-IACT" → IACT)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_LETTERS = re.compile(r"[A-Za-z]+")
 NESTED = " (nested)"  # marks a surface credited to a shorter concept inside the phrase written
 #: Longer phrases listed as a concept's "nested" evidence; the rest are counted.
 MAX_NESTED_LINKS = 20
@@ -311,7 +313,7 @@ def link_corpus(
             # network"; and "NLP applications" mentions NLP as the Chinese "NLP 应用" does. Only
             # when written as one: in 72,000 papers someone defines MAP or DEEP, and "map
             # construction" or "deep model" are no mentions of their long forms
-            written = {acronym_key(singular_acronym(w)) for s in surfaces for w in _WORD.findall(s)
+            written = {acronym_key(singular_acronym(w)) for s in surfaces for w in [*_WORD.findall(s), *_LETTERS.findall(s)]
                        if sum(c.isupper() for c in w) >= 2} if prefixes else set()
             prefixes = [part for p in prefixes for part in (acronyms.expand(paper_id, p) if p in written else [p])]
             if key.isascii():
