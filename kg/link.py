@@ -313,9 +313,10 @@ def link_corpus(
             # network"; and "NLP applications" mentions NLP as the Chinese "NLP 应用" does. Only
             # when written as one: in 72,000 papers someone defines MAP or DEEP, and "map
             # construction" or "deep model" are no mentions of their long forms
-            written = {acronym_key(singular_acronym(w)) for s in surfaces for w in [*_WORD.findall(s), *_LETTERS.findall(s)]
-                       if sum(c.isupper() for c in w) >= 2} if prefixes else set()
-            prefixes = [part for p in prefixes for part in (acronyms.expand(paper_id, p) if p in written else [p])]
+            if any(acronyms.resolve(paper_id, p) for p in prefixes):  # the surfaces are read only then
+                written = {acronym_key(singular_acronym(w)) for s in surfaces
+                           for w in [*_WORD.findall(s), *_LETTERS.findall(s)] if sum(c.isupper() for c in w) >= 2}
+                prefixes = [part for p in prefixes for part in (acronyms.expand(paper_id, p) if p in written else [p])]
             if key.isascii():
                 specific = [p for p in prefixes if p in standalone and specific_enough(p)]
             else:  # the same for a Chinese phrase's English parts: 语义 [框架] → "semantic"
