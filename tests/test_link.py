@@ -146,6 +146,19 @@ def test_specific_modifier_is_mentioned_but_generic_one_is_not():
     assert ("a", "language") not in corpus.occurrences  # a common word is not
 
 
+def test_a_word_that_rarely_stands_alone_is_no_concept_of_the_phrases_it_modifies():
+    # "convolutional" parsed alone once, modifying in forty papers: an adjective, not a hub
+    papers = [paper(f"p{i}") for i in range(40)] + [paper("alone")]
+    exs = [Extraction(f"p{i}", "en", [mention("convolutional transformer network")]) for i in range(40)]
+    exs.append(Extraction("alone", "en", [mention("convolutional"), mention("transformer")]))
+    exs += [Extraction(f"t{i}", "en", [mention("transformer")]) for i in range(5)]
+    papers += [paper(f"t{i}") for i in range(5)]
+    corpus = link_corpus(papers, exs, generic=GENERIC)
+    assert ("p0", "convolutional") not in corpus.occurrences  # 1 paper alone against 40 modified
+    assert ("alone", "convolutional") in corpus.occurrences  # where it was written alone it stays
+    assert ("p0", "transformer") in corpus.occurrences  # 6 alone against 40: a concept of its own
+
+
 def test_an_acronym_used_as_a_modifier_mentions_its_long_form_and_what_that_contains():
     gan = "generative adversarial network"
     a = Extraction("a", "en", [mention("conditional " + gan), mention(gan)],
