@@ -106,10 +106,8 @@ def stem(word: str) -> str:
 
 
 def forget_words() -> None:
-    """Empty the caches of English words (`stem`, `_loose`) that linking a corpus fills: full,
-    they hold some 90 MB."""
+    """Empty the cache of English words (`stem`) that linking a corpus fills."""
     stem.cache_clear()
-    _loose.cache_clear()
 
 
 def _american(word: str) -> str:
@@ -144,7 +142,6 @@ def _sense_core(sense: str, head: bool) -> list[str]:
     return [words[-1]]
 
 
-@lru_cache(maxsize=1 << 18)  # a span read in a trie walk asks the same pairs again and again
 def _loose(key_stem: str, stem_: str, word: str) -> bool:
     """A key word and a sense word of one root in different parts of speech: "syntactic" and
     "syntax", "societal" and "society", "textual" and "text", "scientific" and "science",
@@ -277,6 +274,9 @@ def _coverage(path: Sequence[_Reading]) -> int:
     return sum(len(r.zh) for r in path if r.glossary)
 
 
+_NO_WORDS: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True)
 class _Reading:
     """One way to read a span of the phrase: its English words as the key would have them."""
@@ -310,6 +310,9 @@ class ZhEnLinker:
         self._ends: set[str] = set()
         self._edges: dict[str, frozenset[str]] = {}
         self._pairs: dict[tuple[str, str], bool] = {}
+        self._word_edges: dict[tuple[str, bool], frozenset[str]] = {}
+        self._stems_by_root: dict[str, set[str]] = defaultdict(set)  # first four letters → key stems
+        self._compatible: dict[tuple[str, str], frozenset[str]] = {}
         self._bounds: dict[tuple[str, bool], bool] = {}  # a corpus has a vocabulary, not millions of words
         self._word_readings: dict[tuple[str, str, bool], tuple[_Reading, ...]] = {}
         self._word_options: dict[tuple[str, bool, bool], list[_Reading]] = {}
@@ -329,6 +332,7 @@ class ZhEnLinker:
                 node = self._trie
                 for w in order:
                     node = node.setdefault(stem(w), {})
+                    self._stems_by_root[stem(w)[:4]].add(stem(w))
                 node.setdefault(None, []).append((key, order))
                 for a, b in zip(order, order[1:]):  # for may_link: which words follow which
                     self._next.setdefault(stem(a)[:4], set()).add(stem(b)[:4])
@@ -374,13 +378,22 @@ class ZhEnLinker:
         if (lw, rw) in self._pairs:
             return self._pairs[(lw, rw)]
         left, right = self._atoms([lw]), self._atoms([rw])
-        ok = (left[-1] + right[0]) in self._glossary_text or not set().union(
-            *(self._next.get(x, ()) for x in self._edge(left[-1]) | self._edge(lw) | self._glossary_edge(lw, False))
-        ).isdisjoint(self._edge(right[0]) | self._edge(rw) | self._glossary_edge(rw, True))
+        if (left[-1] + right[0]) in self._glossary_text:
+            ok = True
+        else:  # any word that may end the left one's reading and be followed by one that may begin the right's
+            begins = self._word_edge(rw, right[0], True)
+            ok = any(not self._next.get(x, _NO_WORDS).isdisjoint(begins) for x in self._word_edge(lw, left[-1], False))
         if len(self._pairs) >= MAX_PAIRS_CACHED:
             self._pairs.clear()
         self._pairs[(lw, rw)] = ok
         return ok
+
+    def _word_edge(self, word: str, atom: str, start: bool) -> frozenset[str]:
+        """The words a Chinese word's readings may begin (or end) with, its glossary terms' too:
+        a corpus has a vocabulary, and at 72,000 papers the pairs outnumber any cache."""
+        if (word, start) not in self._word_edges:
+            self._word_edges[(word, start)] = self._edge(atom) | self._edge(word) | self._glossary_edge(word, start)
+        return self._word_edges[(word, start)]
 
     def _glossary_edge(self, word: str, start: bool) -> frozenset[str]:
         """The words of glossary terms that start (or end) with `word`: 智能 begins 智能体 "agent"."""
@@ -535,7 +548,11 @@ class ZhEnLinker:
             for child in node:
                 if child is not None and len(child) >= 4:
                     index[child[:4]].append(child)
-        return [node[c] for c in index.get(s[:4], ()) if c == s or _loose(c, s, word)]
+        compatible = self._compatible.get((s, word))
+        if compatible is None:  # once per sense word, over every key stem of its root
+            compatible = self._compatible[(s, word)] = frozenset(
+                c for c in self._stems_by_root.get(s[:4], ()) if c == s or _loose(c, s, word))
+        return [node[c] for c in index.get(s[:4], ()) if c in compatible]
 
     def _best(self, found: dict[str, tuple[bool, list[_Reading]]]) -> str | None:
         """The single key found, or None when the reading is ambiguous.
@@ -594,7 +611,8 @@ class ZhEnLinker:
             return ZhLink(key, "glossary", self._detail(known[key][1], key))
         if by_dict:
             return ZhLink(by_dict, "dictionary", self._detail(words[by_dict][1], by_dict))
-        mixed = self._matches(atoms, glossary=True)
+        # readings that use a glossary term: none unless some run of atoms is one
+        mixed = self._matches(atoms, glossary=True) if self._glossary_spans(atoms) else {}
         # the readings that give the glossary most of the phrase: 基准 数据集 is "benchmark
         # dataset" when the glossary says 基准 = benchmark, though CEDICT also reads "standard"
         most = max((_coverage(path) for _, path in mixed.values()), default=0)
@@ -610,6 +628,9 @@ class ZhEnLinker:
         path = loose[by_loose][1]
         layer = "glossary" if any(r.glossary for r in path) else "dictionary"
         return ZhLink(by_loose, layer, self._detail(path, by_loose))
+
+    def _glossary_spans(self, atoms: list[str]) -> bool:
+        return any("".join(atoms[i:j]) in self.glossary for i in range(len(atoms)) for j in range(i + 1, len(atoms) + 1))
 
     def _detail(self, path: list[_Reading], key: str) -> str:
         parts = []
