@@ -14,7 +14,8 @@ minute, so ratios between runs of the same process mean more than absolute secon
 - per N: a full build (read, extract, link, graphs, ranking, exports, views) with the chosen
   workers and the extraction cache, timed per stage; abstracts/s and words/s (English words
   split on spaces, Chinese characters) of the extraction; peak RSS of the process tree
-  (this process plus worker processes, sampled every 0.1 s); the largest HTML view;
+  (this process plus worker processes, sampled every 0.1 s) and the build process's high-water
+  mark after link, graphs, ranking and save (which stage sets the peak); the largest HTML view;
 - a rebuild after adding 100 new abstracts to the N (the cache spares the N), with every
   export and with graph.graphml alone (`kg build --formats none`).
 
@@ -29,6 +30,7 @@ import argparse
 import dataclasses
 import gzip
 import json
+import resource
 import sys
 import tempfile
 import threading
@@ -116,11 +118,19 @@ def timed(into: dict[str, float], name: str) -> Iterator[None]:
     into[name] = into.get(name, 0.0) + time.perf_counter() - start
 
 
+def high_water_mib() -> float:
+    """This process's peak resident memory so far (not the workers')."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def timing(into: dict[str, float], name: str, fn: Callable) -> Callable:
-    """`fn`, adding its run time to into[name] (to split pipeline.graph_corpus into graph and ranking)."""
+    """`fn`, adding its run time to into[name] (to split pipeline.graph_corpus into graph and
+    ranking) and noting the build process's high-water mark after it (which stage sets the peak)."""
     def wrapper(*args, **kwargs):
         with timed(into, name):
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+        into[f"{name}_hwm_mib"] = high_water_mib()
+        return result
     return wrapper
 
 
@@ -169,6 +179,7 @@ def full_build(inputs: list[Path], workspace: Path, workers: int, options: pipel
             graph = pipeline.graph_corpus(corpus)
             with timed(stages, "save"):
                 graph.save(workspace, options)
+            stages["save_hwm_mib"] = high_water_mib()
     finally:
         for name, fn in originals.items():
             setattr(pipeline, name, fn)
@@ -229,6 +240,8 @@ def main() -> int:
                   f"{papers_words / s['extract']:,.0f} | {s['link']:.1f} | {s['graph']:.1f} | {s['rank']:.1f} | "
                   f"{s['save']:.1f} | {s['peak_rss_mib']:,.0f} | {s['largest_view_mb']:.2f} | {s['concepts']:,} | "
                   f"{s['rare']:,} | {s['cooccurrence_edges']:,} |", flush=True)
+            print("  build process high-water mark after " + ", ".join(
+                f"{stage} {s[stage + '_hwm_mib']:,.0f} MiB" for stage in ("link", "graph", "rank", "save")), flush=True)
             extra = write_jsonl(rows[n:n + 100], root / f"new{n}.jsonl")
             times = []
             for options in (dataclasses.replace(built, formats=pipeline.EXTRA_FORMATS), dataclasses.replace(built, formats=())):
