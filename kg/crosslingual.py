@@ -630,6 +630,7 @@ class ZhEnLinker:
         return ZhLink(by_loose, layer, self._detail(path, by_loose))
 
     def _glossary_spans(self, atoms: list[str]) -> bool:
+        """Whether some run of the atoms is a glossary term (else a glossary walk finds nothing)."""
         return any("".join(atoms[i:j]) in self.glossary for i in range(len(atoms)) for j in range(i + 1, len(atoms) + 1))
 
     def _detail(self, path: list[_Reading], key: str) -> str:
