@@ -368,10 +368,7 @@ class ZhEnLinker:
     def _may_bound(self, word: str, start: bool) -> bool:
         """Whether `word` can begin (or end) some key: one of its readings' words does."""
         if (word, start) not in self._bounds:
-            atoms = self._atoms([word])
-            edge = (self._edge(atoms[0] if start else atoms[-1]) | self._edge(word) | self._glossary_edge(word, start)
-                    if atoms else frozenset())
-            self._bounds[(word, start)] = not edge.isdisjoint(self._starts if start else self._ends)
+            self._bounds[(word, start)] = not self._word_edge(word, start).isdisjoint(self._starts if start else self._ends)
         return self._bounds[(word, start)]
 
     def _may_follow(self, lw: str, rw: str) -> bool:
@@ -381,18 +378,21 @@ class ZhEnLinker:
         if (left[-1] + right[0]) in self._glossary_text:
             ok = True
         else:  # any word that may end the left one's reading and be followed by one that may begin the right's
-            begins = self._word_edge(rw, right[0], True)
-            ok = any(not self._next.get(x, _NO_WORDS).isdisjoint(begins) for x in self._word_edge(lw, left[-1], False))
+            begins = self._word_edge(rw, True)
+            ok = any(not self._next.get(x, _NO_WORDS).isdisjoint(begins) for x in self._word_edge(lw, False))
         if len(self._pairs) >= MAX_PAIRS_CACHED:
             self._pairs.clear()
         self._pairs[(lw, rw)] = ok
         return ok
 
-    def _word_edge(self, word: str, atom: str, start: bool) -> frozenset[str]:
+    def _word_edge(self, word: str, start: bool) -> frozenset[str]:
         """The words a Chinese word's readings may begin (or end) with, its glossary terms' too:
         a corpus has a vocabulary, and at 72,000 papers the pairs outnumber any cache."""
         if (word, start) not in self._word_edges:
-            self._word_edges[(word, start)] = self._edge(atom) | self._edge(word) | self._glossary_edge(word, start)
+            atoms = self._atoms([word])
+            self._word_edges[(word, start)] = (
+                self._edge(atoms[0] if start else atoms[-1]) | self._edge(word) | self._glossary_edge(word, start)
+                if atoms else frozenset())
         return self._word_edges[(word, start)]
 
     def _glossary_edge(self, word: str, start: bool) -> frozenset[str]:
