@@ -1,0 +1,65 @@
+"""How long the corpus-wide link takes, apart from extraction, and what it produced.
+
+The link stage (acronym table, Chinese → English span reading, nested phrases, minimum papers)
+is the largest part of a big build after extraction. This script extracts N papers of the
+twins corpus once, through an extraction cache kept between runs (`--cache`), then times
+`kg.pipeline.link_papers` on them in this process (CPU seconds, so a busy machine shifts the
+figure less) and prints the number of concepts and a hash of every occurrence, concept label,
+alias and link: two commits that print the same hash link the corpus the same way.
+
+    python bench/link_time.py --n 4000            # about a minute after the first extraction
+    python bench/link_time.py --n 20000 --cache /tmp/kg-link-cache.sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from scale import DEFAULT_DATA, load_records, write_jsonl
+
+from kg import pipeline
+from kg.engine import EngineOptions, ExtractorConfig, extract_stream
+from kg.read import ReadReport, read_papers
+
+
+def corpus_hash(corpus) -> str:
+    concepts = sorted((k, c.label, sorted(c.aliases.items()), c.links) for k, c in corpus.concepts.items())
+    data = repr(sorted(corpus.occurrences.items())) + repr(concepts)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=4000, help="papers: English abstracts and their Chinese twins")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kg-link-time.sqlite",
+                        help="extraction cache kept between runs")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args()
+    if not args.data.is_file():
+        print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_jsonl(load_records(args.data, args.n, mixed=False, both=True), Path(tmp) / "in.jsonl")
+        start = time.perf_counter()
+        pairs = list(extract_stream(read_papers([data], report=ReadReport()), ExtractorConfig(),
+                                    EngineOptions(workers=args.workers, cache=args.cache)))
+    print(f"{len(pairs):,} papers read and extracted (cache {args.cache}) in {time.perf_counter() - start:.1f} s")
+    papers, extractions = [p for p, _ in pairs], [e for _, e in pairs]
+    del pairs
+    options = pipeline.BuildOptions()
+    start = time.process_time()
+    corpus = pipeline.link_papers(papers, extractions, options, pipeline.min_concept_papers(options, len(papers)))
+    seconds = time.process_time() - start
+    print(f"link: {seconds:.1f} s of CPU, {len(corpus.concepts):,} concepts, "
+          f"{len(corpus.occurrences):,} paper–concept ties, hash {corpus_hash(corpus)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
