@@ -3,11 +3,14 @@
 The link stage (acronym table, Chinese → English span reading, nested phrases, minimum papers)
 is the largest part of a big build after extraction. This script extracts N papers of the
 twins corpus once, through an extraction cache kept between runs (`--cache`), then times
-`kg.pipeline.link_papers` on them in this process (CPU seconds, so a busy machine shifts the
-figure less) and prints the number of concepts and a hash of every occurrence, concept label,
-alias and link: two commits that print the same hash link the corpus the same way.
+`kg.pipeline.link_papers` on them with `--link-workers` processes reading the Chinese clause
+spans (wall seconds, and CPU seconds of this process and of the workers, so a busy machine
+shifts the figure less) and prints the number of concepts and a hash of every occurrence,
+concept label, alias and link: two commits, or two worker counts, that print the same hash
+link the corpus the same way.
 
     python bench/link_time.py --n 4000            # about a minute after the first extraction
+    python bench/link_time.py --n 4000 --link-workers 2
     python bench/link_time.py --n 20000 --cache /tmp/kg-link-cache.sqlite
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import resource
 import sys
 import tempfile
 import time
@@ -33,12 +37,18 @@ def corpus_hash(corpus) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers that have exited
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=4000, help="papers: English abstracts and their Chinese twins")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kg-link-time.sqlite",
                         help="extraction cache kept between runs")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="extraction processes (for what the cache lacks)")
+    parser.add_argument("--link-workers", type=int, default=1, help="processes reading the Chinese clause spans")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
     if not args.data.is_file():
@@ -53,10 +63,12 @@ def main() -> int:
     papers, extractions = [p for p, _ in pairs], [e for _, e in pairs]
     del pairs
     options = pipeline.BuildOptions()
-    start = time.process_time()
-    corpus = pipeline.link_papers(papers, extractions, options, pipeline.min_concept_papers(options, len(papers)))
-    seconds = time.process_time() - start
-    print(f"link: {seconds:.1f} s of CPU, {len(corpus.concepts):,} concepts, "
+    start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+    corpus = pipeline.link_papers(papers, extractions, options, pipeline.min_concept_papers(options, len(papers)),
+                                  workers=args.link_workers)
+    wall, cpu, children = time.perf_counter() - start, time.process_time() - cpu, _children_cpu() - children
+    print(f"link with {args.link_workers} span-reading process(es): {wall:.1f} s wall, {cpu:.1f} s of CPU here"
+          f"{f' and {children:.1f} s in the workers' if children else ''}, {len(corpus.concepts):,} concepts, "
           f"{len(corpus.occurrences):,} paper–concept ties, hash {corpus_hash(corpus)}")
     return 0
 

@@ -17,7 +17,8 @@ minute, so ratios between runs of the same process mean more than absolute secon
   (this process plus worker processes, sampled every 0.1 s) and the build process's high-water
   mark after link, graphs, ranking and save (which stage sets the peak); the largest HTML view;
 - a rebuild after adding 100 new abstracts to the N (the cache spares the N), with every
-  export and with graph.graphml alone (`kg build --formats none`).
+  export and with graph.graphml alone (`kg build --formats none`), with the same workers
+  (`--rebuild lean`: only the latter; `none`: neither).
 
     python bench/scale.py                       # N = 1000 and 10000, ratio on 500 abstracts
     python bench/scale.py --n 1000 --sample 200 # a quick look
@@ -203,6 +204,9 @@ def main() -> int:
     parser.add_argument("--min-concept-papers", type=int, default=0,
                         help="as kg build's option (0: automatic, 2 from 5,000 papers on)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--rebuild", choices=("every", "lean", "none"), default="every",
+                        help="rebuilds after 100 new abstracts: with every export and with --formats none, "
+                             "only the latter, or none")
     parser.add_argument("--keep", type=Path, help="keep inputs and workspaces here (default: a temporary folder)")
     args = parser.parse_args()
     if not args.data.is_file():
@@ -243,17 +247,19 @@ def main() -> int:
             print("  build process high-water mark after " + ", ".join(
                 f"{stage} {s[stage + '_hwm_mib']:,.0f} MiB" for stage in ("link", "graph", "rank", "save")), flush=True)
             extra = write_jsonl(rows[n:n + 100], root / f"new{n}.jsonl")
-            times = []
-            for options in (dataclasses.replace(built, formats=pipeline.EXTRA_FORMATS), dataclasses.replace(built, formats=())):
+            times: list[float | None] = []
+            for formats, wanted in ((pipeline.EXTRA_FORMATS, args.rebuild == "every"), ((), args.rebuild != "none")):
+                options = dataclasses.replace(built, formats=formats)
                 start = time.perf_counter()
-                pipeline.build([data, extra], options, engine=EngineOptions(workers=1, cache=root / f"out{n}" / STORE_FILE)
-                               ).save(root / f"out{n}", options)
-                times.append(time.perf_counter() - start)
+                if wanted:
+                    engine = EngineOptions(workers=args.workers, cache=root / f"out{n}" / STORE_FILE)
+                    pipeline.build([data, extra], options, engine=engine).save(root / f"out{n}", options)
+                times.append(time.perf_counter() - start if wanted else None)
             rebuilds.append((n, *times))
-        print("\nrebuild after adding 100 abstracts (extraction cache of the N in place, 1 process):\n\n"
+        print(f"\nrebuild after adding 100 abstracts (extraction cache of the N in place, {args.workers} workers):\n\n"
               "| N | every export s | --formats none s |\n|---:|---:|---:|")
-        for n, every, lean in rebuilds:
-            print(f"| {n:,} | {every:.1f} | {lean:.1f} |", flush=True)
+        for n, *times in rebuilds:
+            print(f"| {n:,} | " + " | ".join("–" if t is None else f"{t:.1f}" for t in times) + " |", flush=True)
     return 0
 
 

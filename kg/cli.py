@@ -34,7 +34,7 @@ from kg import pipeline, query, workspace
 from kg.export import FORMATS, export as export_graph
 from kg.index import INDEX_FILE, GraphIndex
 from kg.engine import EngineError, EngineOptions
-from kg.progress import paper_progress
+from kg.progress import stage_bars
 from kg.read import Columns, ReadError, ReadReport, count_records, read_papers
 from kg.store import STORE_FILE, StoreError
 
@@ -138,7 +138,9 @@ def build(
     text_col: Annotated[str | None, typer.Option(help="CSV/TSV/JSONL column holding the abstract "
                                                       "(default: abstract, text or abstract_en).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Extraction processes (local engine) or LocalCluster "
-                                                      "workers (dask engine without --scheduler).")] = 1,
+                                                      "workers (dask engine without --scheduler); the local "
+                                                      "engine also reads Chinese clauses with them from "
+                                                      f"{pipeline.SPAN_WORKERS_FROM:,} Chinese papers on.")] = 1,
     engine: Annotated[Engine, typer.Option(help="Where extraction runs: this machine or a Dask cluster.")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); default: "
                                                        "a LocalCluster of --workers processes.")] = None,
@@ -171,8 +173,13 @@ def build(
     try:
         with workspace.locked(output):
             total = None if quiet or as_json else count_records(inputs, options.columns)
-            with paper_progress(err, total) if total else nullcontext() as advance:
-                corpus = pipeline.extract_corpus(inputs, options, report=report, engine=run, on_progress=advance)
+            with stage_bars(err) if total else nullcontext() as bars:
+                if bars:
+                    bars.advance("extracting", 0, total)  # the clock starts before the model load
+                corpus = pipeline.extract_corpus(
+                    inputs, options, report=report, engine=run,
+                    on_progress=(lambda n: bars.advance("extracting", n)) if bars else None,
+                    on_link_progress=(lambda n, of: bars.advance("linking Chinese", n, of)) if bars else None)
             with err.status("graphs, rankings and views…", spinner="dots") if not (quiet or as_json) else nullcontext():
                 graph = pipeline.graph_corpus(corpus)
                 graph.report = report

@@ -14,7 +14,6 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 from importlib import resources
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from kg.extract import Extractor, generic_words, plain_english_key, stop_modifie
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of, sort_attributes
 from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus, nested_parts
 from kg.model import Corpus, Extraction, Paper
+from kg.spans import Hit, read_clause_spans
 from kg.read import Columns, ReadError, ReadReport, read_papers
 
 GRAPH_FILE = "graph.graphml"
@@ -41,6 +41,8 @@ SKIPPED_FILE = "skipped.jsonl"
 BIG_CORPUS = 5_000
 #: Copies of graph.graphml a build can add for other tools (`BuildOptions.formats`).
 EXTRA_FORMATS = ("gexf", "json", "csv")
+#: Chinese papers from which their clause spans are read by the build's workers (see kg.spans)
+SPAN_WORKERS_FROM = 2_000
 #: Papers a concept node of concepts.graphml lists by id and title (the others are counted).
 PAPER_TITLES_MAX = 50
 
@@ -122,10 +124,13 @@ class KnowledgeGraph:
 def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
                    extractor: Extractor | None = None, report: ReadReport | None = None,
                    engine: EngineOptions = EngineOptions(),
-                   on_progress: Callable[[int], None] | None = None) -> Corpus:
+                   on_progress: Callable[[int], None] | None = None,
+                   on_link_progress: Callable[[int, int], None] | None = None) -> Corpus:
     """Read (problems go to `report`; without one the first skip raises) and extract in streamed
-    batches (see `kg.engine`), then link the whole corpus. The papers kept for the graph are
-    without their text: only the extractions are held."""
+    batches (see `kg.engine`), then link the whole corpus (the local engine's workers read the
+    Chinese clause spans too). The papers kept for the graph are without their text: only the
+    extractions are held. `on_progress(n)`: n more papers extracted; `on_link_progress(n, total)`:
+    n more Chinese papers whose clauses were read, of total."""
     inputs = [str(i) for i in inputs]
     report = report if report is not None else ReadReport(fail_fast=True)
     papers: list[Paper] = []
@@ -138,7 +143,9 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
     if not papers:
         skipped = f" ({report.summary_line()})" if report.problems else ""
         raise BuildError(f"{', '.join(inputs)}: no usable abstracts found{skipped}")
-    return link_papers(papers, extractions, options, min_concept_papers(options, len(papers)))
+    workers = engine.workers if engine.engine == "local" else 1
+    return link_papers(papers, extractions, options, min_concept_papers(options, len(papers)), workers,
+                       on_link_progress)
 
 
 def min_concept_papers(options: BuildOptions, papers: int) -> int:
@@ -156,19 +163,25 @@ def extra_formats(options: BuildOptions, papers: int) -> tuple[str, ...]:
 
 
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
-                options: BuildOptions = BuildOptions(), min_papers: int = 1) -> Corpus:
+                options: BuildOptions = BuildOptions(), min_papers: int = 1, workers: int = 1,
+                on_progress: Callable[[int, int], None] | None = None) -> Corpus:
     """Corpus-wide linking of papers already read and extracted (what `kg build` does next,
-    with `min_concept_papers`)."""
+    with `min_concept_papers`). The Chinese papers' clause spans are read by `workers`
+    processes (see `kg.spans`; `on_progress(n, total)` as they go)."""
     jieba.setLogLevel(logging.WARNING)  # wordfreq's termhood loads jieba, which logs at INFO
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
-    linker = zh_linker(list(extractions), options) if options.crosslingual else None
+    linker = zh_linker(extractions, options) if options.crosslingual else None
+    spans: dict[str, Hit] = {}
+    if linker is not None:
+        segments = [ex.segments for ex in extractions if ex.segments]
+        spans = read_clause_spans(linker, segments, workers if len(segments) >= SPAN_WORKERS_FROM else 1, on_progress)
     corpus = link_corpus(
         papers, extractions,
         generic={"en": generic_words("en"), "zh": generic_words("zh")},
         modifiers=stop_modifiers(),
         zh_linker=(lambda words: link_chinese(linker, words)) if linker else None,
         zh_gloss=linker.gloss if linker else None,
-        zh_span_linker=partial(link_span, linker, {}) if linker else None,
+        zh_span_linker=(lambda words: spans.get(" ".join(words))) if linker else None,
         known_acronyms=known_acronyms() if options.glossary else {},
         options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus, min_papers=min_papers),
     )
@@ -196,22 +209,9 @@ def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> tuple[str, str, st
     return None
 
 
-def link_span(linker: ZhEnLinker, cache: dict[str, tuple[str, str, str] | None],
-              words: Sequence[str]) -> tuple[str, str, str] | None:
-    """A span of a Chinese clause: the linker's reading after its quick test (and, unlike a noun
-    phrase, no whole-phrase glossary term becomes a concept the English papers do not use).
-    Only the spans that pass the test are cached: a corpus has millions of the others."""
-    if not linker.may_link(words):
-        return None
-    phrase = " ".join(words)
-    if phrase not in cache:
-        hit = linker.link(words)
-        cache[phrase] = astuple(hit) if hit is not None else None
-    return cache[phrase]
-
-
-def zh_linker(extractions: list[Extraction], options: BuildOptions) -> ZhEnLinker | None:
-    """A Chinese → English linker over the English concepts of this corpus (None if it has none)."""
+def zh_linker(extractions: Sequence[Extraction], options: BuildOptions) -> ZhEnLinker | None:
+    """A Chinese → English linker over the English concepts of this corpus (None if it has none,
+    or no Chinese paper)."""
     english: Counter[str] = Counter()  # key → English papers using it (decides ambiguous readings)
     for ex in extractions:
         if ex.lang == "en":

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn,
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TaskID, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.text import Text
 
@@ -21,29 +21,56 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.1f} papers/s" if speed else "… papers/s", style="progress.data.speed")
 
 
+class StageBars:
+    """A build's progress bars on one live display (rich shows one at a time), a bar a stage.
+
+    A stage's bar is made at its first call, which starts its clock (call it with 0 papers
+    before a model load, so the rate counts it); the display appears with the first papers
+    done, so input where nothing is usable fails with its error line alone. Totals are
+    forecasts: skipped records never arrive, so a bar closes at what was done."""
+
+    def __init__(self, console: Console):
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        self._progress = Progress(*columns, console=console, transient=False)
+        self._tasks: dict[str, TaskID] = {}
+        self._done: dict[str, int] = {}
+
+    def advance(self, stage: str, n: int, total: int | None = None) -> None:
+        """`n` more papers done in `stage`, of `total` when given."""
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total)
+            self._done[stage] = 0
+        elif total is not None:
+            self._progress.update(self._tasks[stage], total=total)
+        if n and not any(self._done.values()):
+            self._progress.start()
+        self._done[stage] += n
+        self._progress.advance(self._tasks[stage], n)
+
+    def close(self) -> None:
+        """Every bar ends at what was done."""
+        for stage, task in self._tasks.items():
+            self._progress.update(task, total=self._done[stage])
+
+    def stop(self) -> None:
+        if any(self._done.values()):
+            self._progress.stop()
+
+
+@contextmanager
+def stage_bars(console: Console) -> Iterator[StageBars]:
+    bars = StageBars(console)
+    try:
+        yield bars
+        bars.close()
+    finally:
+        bars.stop()
+
+
 @contextmanager
 def paper_progress(console: Console, total: int | None, description: str = "extracting") -> Iterator[Callable[[int], None]]:
-    """A bar over `total` papers (a forecast: skipped records never arrive, so the bar closes at
-    what was done); yields the callback that advances it by n papers. The bar appears with the
-    first papers done, so input where nothing is usable fails with its error line alone."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    progress = Progress(*columns, console=console, transient=False)
-    # the clock starts now, the display with the first papers: 20 papers arriving in one batch
-    # after a model load are no "2,065,902 papers/s"
-    task = progress.add_task(description, total=total)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        if not done:
-            progress.start()
-        done += n
-        progress.advance(task, n)
-
-    try:
-        yield advance
-        progress.update(task, total=done)
-    finally:
-        if done:
-            progress.stop()
+    """One stage's bar over `total` papers; yields the callback that advances it by n papers."""
+    with stage_bars(console) as bars:
+        bars.advance(description, 0, total)  # the clock starts now: 20 papers arriving in one
+        yield lambda n: bars.advance(description, n)  # batch after a model load are no "2,065,902 papers/s"

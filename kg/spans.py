@@ -1,0 +1,135 @@
+"""Chinese clause spans read as English terms of the corpus, in this process or in worker processes.
+
+Reading every word span of every Chinese clause against the corpus's English keys (see
+`kg.link.clause_spans`) is most of a big build's linking: 88% of the link stage at 72,000
+twins, by py-spy. A span's reading depends only on the span and on the English keys, never on
+the paper or on what was read before (the linker's caches remember, they do not decide), so
+the papers can be shared out among processes that fork with the linker, and any number of
+workers gives the same readings (tested).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from sys import intern
+
+from kg.crosslingual import ZhEnLinker
+from kg.link import clause_spans
+
+#: (English key, layer, detail), as `kg.link.ZhLinkFn` returns it.
+Hit = tuple[str, str, str]
+#: Chinese papers per task: small enough for a steady progress bar, big enough to pay the pickling.
+SPAN_BATCH = 64
+#: With workers, this process reads 1/WARM_SHARE of the batches alone before it forks them.
+WARM_SHARE = 20
+
+
+def read_span(linker: ZhEnLinker, cache: dict[str, Hit | None], words: Sequence[str]) -> Hit | None:
+    """A span of a Chinese clause: the linker's reading after its quick test (and, unlike a noun
+    phrase, no whole-phrase glossary term becomes a concept the English papers do not use).
+    Only the spans that pass the test are cached: a corpus has millions of the others."""
+    if not linker.may_link(words):
+        return None
+    phrase = " ".join(words)
+    if phrase not in cache:
+        hit = linker.link(words)
+        cache[phrase] = (hit.en_key, hit.layer, hit.detail) if hit is not None else None
+    return cache[phrase]
+
+
+def is_term(hit: Hit | None) -> bool:
+    """What `kg.link` takes from a span: an English term of two words or more."""
+    return hit is not None and len(hit[0].split()) >= 2 and hit[0].isascii()
+
+
+def readings(linker: ZhEnLinker, segments: Sequence[str], cache: dict[str, Hit | None]) -> dict[str, Hit]:
+    """Span (words joined by spaces) → its reading, for the spans of these papers' clauses that
+    read as terms; the strings are interned, as the same keys and layers recur in every batch."""
+    found: dict[str, Hit] = {}
+    for clauses in segments:
+        for span in clause_spans(clauses):
+            if span not in found and is_term(hit := read_span(linker, cache, span.split())):
+                found[span] = (intern(hit[0]), intern(hit[1]), hit[2])
+    return found
+
+
+def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int = 1,
+                      on_progress: Callable[[int, int], None] | None = None,
+                      batch_size: int = SPAN_BATCH) -> dict[str, Hit]:
+    """The readings of every span of the Chinese papers' clauses (`Extraction.segments`, one
+    string a paper) that reads as a term. `on_progress(n, total)`: n more papers read, of total
+    (first called with 0 before any is read).
+
+    With `workers` > 1 (where processes can be forked), this process first reads a share of the
+    papers, which fills the linker's caches of word readings, then forks `workers` - 1 more
+    processes that inherit the linker, caches and all (a linker of their own would have to be
+    built, and its caches filled again: at 20,000 twins that made two processes barely faster
+    than one); each reads whatever batch comes next when it is free, this one included."""
+    found: dict[str, Hit] = {}
+    cache: dict[str, Hit | None] = {}
+    batches = list(_batches(segments, batch_size))
+    parallel = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    warm = max(1, len(batches) // WARM_SHARE) if parallel else len(batches)
+
+    def done(batch: list[str], batch_readings: dict[str, Hit]) -> None:
+        found.update(batch_readings)
+        if on_progress:
+            on_progress(len(batch), len(segments))
+
+    if on_progress:
+        on_progress(0, len(segments))
+
+    for batch in batches[:warm]:
+        done(batch, readings(linker, batch, cache))
+    if warm == len(batches):
+        return found
+    gc.freeze()  # else a collection in a worker would touch, and so copy, every object of this process
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_start_worker, initargs=(linker, cache)) as pool:
+            try:
+                in_flight: list[tuple[list[str], Future]] = []
+                for batch in batches[warm:]:
+                    for item in [item for item in in_flight if item[1].done()]:
+                        in_flight.remove(item)
+                        done(item[0], item[1].result())
+                    if len(in_flight) < 2 * (workers - 1):  # the workers' queue: a batch in hand, one waiting
+                        in_flight.append((batch, pool.submit(_read_batch, batch)))
+                    else:
+                        done(batch, readings(linker, batch, cache))
+                for batch, future in in_flight:
+                    done(batch, future.result())
+            except BaseException:  # Ctrl-C, a worker lost: drop the queued batches, not read them first
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        gc.unfreeze()
+    return found
+
+
+def _batches(segments: Sequence[str], size: int) -> Iterator[list[str]]:
+    it = iter(segments)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+# A forked worker's linker and span cache, inherited from the process that forked it and kept
+# here by `_start_worker` for the batches it is given.
+_worker: tuple[ZhEnLinker, dict[str, Hit | None]] | None = None
+
+
+def _start_worker(linker: ZhEnLinker, cache: dict[str, Hit | None]) -> None:
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (see kg.engine)
+    _worker = (linker, cache)
+
+
+def _read_batch(segments: list[str]) -> dict[str, Hit]:
+    assert _worker is not None, "a span-reading worker starts with _start_worker"
+    linker, cache = _worker
+    return readings(linker, segments, cache)
