@@ -6,7 +6,7 @@ import time
 
 from rich.console import Console
 
-from kg.progress import paper_progress
+from kg.progress import paper_progress, stage_bars
 
 
 def test_the_rate_counts_from_the_start_not_from_the_first_papers_done():
@@ -23,3 +23,15 @@ def test_nothing_is_shown_when_nothing_was_done():
     with paper_progress(Console(file=out, width=120), total=20):
         pass
     assert out.getvalue() == ""
+
+
+def test_the_stages_share_one_display_and_each_bar_ends_at_what_was_done():
+    out = io.StringIO()
+    with stage_bars(Console(file=out, width=120)) as bars:
+        bars.advance("extracting", 0, 20)  # forecast 20, two records skipped
+        bars.advance("extracting", 18)
+        bars.advance("linking Chinese", 0, 9)
+        bars.advance("linking Chinese", 9, 9)
+    text = out.getvalue()
+    assert "extracting" in text and "18/18" in text
+    assert "linking Chinese" in text and "9/9" in text
