@@ -238,6 +238,7 @@ def graph_corpus(corpus: Corpus) -> KnowledgeGraph:
         bipartite.nodes[node].update(metrics)
         concepts.nodes[key]["links"] = bipartite.nodes[node]["links"]
         concepts.nodes[key]["paper_titles"] = paper_titles(sorted(docs[key]), titles)
+    del docs, titles  # the paper graph comes next, with the build's peak of memory
     papers = paper_graph(corpus)
     for node, cluster in clusters(papers).items():
         papers.nodes[node]["cluster"] = cluster

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 from kg.graph import (ProjectionLimits, _sparse_cooccurrence, bipartite_graph, concept_graph, concept_node, idf,
-                      paper_graph, paper_node, papers_of)
+                      paper_counts, paper_graph, paper_node, papers_of)
 from kg.analyse import clusters
 from kg.export import sorted_graph
 from kg.model import Link
@@ -28,6 +28,7 @@ def association(c, n, na, nb):
 def test_papers_of(make_corpus):
     docs = papers_of(make_corpus(SPEC))
     assert docs == {"alpha": {"p:1", "p:2"}, "beta": {"p:1", "p:2"}, "gamma": {"p:2", "p:3"}, "delta": {"p:3"}}
+    assert paper_counts(make_corpus(SPEC)) == {key: len(ids) for key, ids in docs.items()}
 
 
 # ------------------------------------------------------------------ bipartite
@@ -268,9 +269,9 @@ def test_thinned_cooccurrence_keeps_each_concepts_strongest_links(make_corpus, s
 def test_thinned_cooccurrence_does_not_depend_on_the_block_size(make_corpus):
     corpus = make_corpus(_random_spec(7, papers=120, concepts=70))
     limits = ProjectionLimits(exact_max_pairs=0, links_per_concept=4)
-    docs = papers_of(corpus)
-    whole = list(_sparse_cooccurrence(corpus, docs, limits))
-    assert whole and list(_sparse_cooccurrence(corpus, docs, limits, block=3)) == whole
+    frequency = paper_counts(corpus)
+    whole = list(_sparse_cooccurrence(corpus, frequency, limits))
+    assert whole and list(_sparse_cooccurrence(corpus, frequency, limits, block=3)) == whole
 
 
 def test_thinned_similarity_keeps_each_papers_strongest_neighbours(make_corpus):
