@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
@@ -65,7 +66,7 @@ def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int 
     string a paper) that reads as a term. `on_progress(n, total)`: n more papers read, of total
     (first called with 0 before any is read).
 
-    With `workers` > 1 (where processes can be forked), this process first reads a share of the
+    With `workers` > 1 (on Linux, where processes fork safely), this process first reads a share of the
     papers, which fills the linker's caches of word readings, then forks `workers` - 1 more
     processes that inherit the linker, caches and all (a linker of their own would have to be
     built, and its caches filled again: at 20,000 twins that made two processes barely faster
@@ -73,7 +74,7 @@ def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int 
     found: dict[str, Hit] = {}
     cache: dict[str, Hit | None] = {}
     batches = list(_batches(segments, batch_size))
-    parallel = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    parallel = workers > 1 and sys.platform == "linux"  # fork is unsafe on macOS and absent on Windows
     warm = max(1, len(batches) // WARM_SHARE) if parallel else len(batches)
 
     def done(batch: list[str], batch_readings: dict[str, Hit]) -> None:
