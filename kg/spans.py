@@ -16,10 +16,12 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from sys import intern
 
 from kg.crosslingual import ZhEnLinker
+from kg.engine import EngineError
 from kg.link import clause_spans
 
 #: (English key, layer, detail), as `kg.link.ZhLinkFn` returns it.
@@ -105,7 +107,10 @@ def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int 
                         done(batch, readings(linker, batch, cache))
                 for batch, future in in_flight:
                     done(batch, future.result())
-            except BaseException:  # Ctrl-C, a worker lost: drop the queued batches, not read them first
+            except BrokenProcessPool:
+                raise EngineError(f"a process reading Chinese clauses died (out of memory?); "
+                                  f"--workers 1 reads them in the build's own process") from None
+            except BaseException:  # Ctrl-C: drop the queued batches, not read them first
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
     finally:
@@ -127,6 +132,7 @@ _worker: tuple[ZhEnLinker, dict[str, Hit | None]] | None = None
 def _start_worker(linker: ZhEnLinker, cache: dict[str, Hit | None]) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (see kg.engine)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's handler, inherited by the fork
     _worker = (linker, cache)
 
 

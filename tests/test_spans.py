@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 
 import pytest
 
 from kg.crosslingual import Dictionary, ZhEnLinker
+from kg.engine import EngineError
 from kg.spans import read_clause_spans, readings
 
 KEYS = ["federated learning", "semantic frame identification", "language model", "graph neural network",
@@ -66,4 +69,14 @@ def test_an_interrupt_stops_the_workers_with_the_reading(dictionary):
         read_clause_spans(linker(dictionary), papers(200), workers=2, batch_size=2,
                           on_progress=interrupt_after_thirty_papers)
     assert read < 200  # the queued batches were dropped, not read first
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_is_a_clear_error_not_a_traceback(dictionary):
+    def kill_the_workers(n: int, total: int) -> None:
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)  # as the out-of-memory killer would
+
+    with pytest.raises(EngineError, match="a process reading Chinese clauses died"):
+        read_clause_spans(linker(dictionary), papers(200), workers=2, batch_size=2, on_progress=kill_the_workers)
     assert not multiprocessing.active_children()
