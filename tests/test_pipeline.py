@@ -195,6 +195,28 @@ def test_building_twice_gives_byte_identical_files(seed_out, extractor, seeds_di
         assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
 
 
+def test_clauses_read_by_forked_workers_give_byte_identical_files(seed_out, extractor, seeds_dir, tmp_path,
+                                                                  monkeypatch):
+    from kg import spans
+    from kg.engine import extract_stream
+    from kg.read import read_papers
+
+    used = []
+
+    def one_paper_a_batch(*args, **kwargs):  # so that the seeds' 9 Chinese papers are shared out
+        used.append(args[2])
+        return spans.read_clause_spans(*args, **kwargs, batch_size=1)
+
+    monkeypatch.setattr(pipeline, "SPAN_WORKERS_FROM", 1)
+    monkeypatch.setattr(pipeline, "read_clause_spans", one_paper_a_batch)
+    papers, extractions = zip(*extract_stream(read_papers([seeds_dir]), extractor=extractor))
+    corpus = pipeline.link_papers(papers, extractions, workers=2)
+    assert used == [2]
+    pipeline.graph_corpus(corpus).save(tmp_path)
+    for name in sorted(SAVED_FILES):
+        assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
+
+
 # ------------------------------------------------------------------ small builds
 
 
