@@ -16,6 +16,7 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import islice
@@ -183,7 +184,11 @@ def extract_stream(papers: Iterable[Paper], config: ExtractorConfig = ExtractorC
             batch, keys, found, pending = window.popleft()
             if pending is not None:
                 misses, future = pending
-                fresh = dict(zip(misses, future.result()))
+                try:
+                    fresh = dict(zip(misses, future.result()))
+                except BrokenProcessPool:
+                    raise EngineError("an extraction worker process died (out of memory?); fewer --workers "
+                                      "or a smaller --batch-size need less memory") from None
                 if store is not None:
                     store.put_many(fresh)
                 found.update(fresh)

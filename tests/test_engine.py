@@ -4,6 +4,9 @@ call; the cache means a grown input extracts only its new papers; an interrupted
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import signal
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -114,6 +117,16 @@ def test_interrupted_run_resumes_without_redoing_finished_batches(tmp_path, seed
     out = list(extract_stream(seed_papers, engine=engine, extractor=counting))
     assert counting.extracted == [p.id for p in seed_papers[10:]]
     assert len(out) == len(seed_papers)
+
+
+def test_an_extraction_worker_that_dies_is_a_clear_error(seed_papers):
+    def kill_the_workers(n: int) -> None:
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)  # as the out-of-memory killer would
+
+    with pytest.raises(EngineError, match="an extraction worker process died"):
+        list(extract_stream(seed_papers, engine=EngineOptions(workers=2, batch_size=2), on_progress=kill_the_workers))
+    assert not multiprocessing.active_children()
 
 
 def test_unknown_engine_is_refused(seed_papers):
