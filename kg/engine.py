@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from sys import intern
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from kg.extract import Extractor
 from kg.model import Extraction, Mention, Paper
@@ -96,7 +96,7 @@ class _InProcess:
         return Deferred()
 
 
-def _leave_interrupts_to_parent() -> None:
+def leave_interrupts_to_parent() -> None:
     """Ctrl-C reaches the whole process group: workers ignore it and let the build shut them
     down, so none prints a traceback or outlives it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -109,7 +109,7 @@ class _Pool:
 
         # spawn: workers load their own models and inherit no threads or open files
         self._pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                             initializer=_leave_interrupts_to_parent))
+                                                             initializer=leave_interrupts_to_parent))
         # on the way out (an interrupt too) the queued batches are dropped, not extracted first;
         # the workers finish the batch in hand and exit with the build
         stack.callback(self._pool.shutdown, wait=True, cancel_futures=True)
@@ -150,8 +150,11 @@ def _shared(mentions: list[Mention]) -> list[Mention]:
             for m in mentions]
 
 
-def batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
-    it = iter(papers)
+T = TypeVar("T")
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
 

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from sys import intern
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from wordfreq import zipf_frequency
 
@@ -130,6 +131,12 @@ def clause_spans(segments: str) -> list[str]:
                 if words[j] not in ZH_SPAN_EDGES and not all(w.isascii() for w in words[i:j + 1]):
                     spans.setdefault(" ".join(words[i:j + 1]))
     return list(spans)
+
+
+def is_span_term(hit: tuple[str, str, str] | None) -> TypeGuard[tuple[str, str, str]]:
+    """What a clause span may stand for: an English term of two words or more (single words are
+    mostly said with a verb in Chinese, and a span read as one cost precision; see the README)."""
+    return hit is not None and len(hit[0].split()) >= 2 and hit[0].isascii()
 
 
 def nested_parts(key: str) -> list[str]:
@@ -292,7 +299,7 @@ def link_corpus(
         # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
         for span in clause_spans(ex.segments) if zh_linker is not None else ():
             hit = (zh_span_linker or zh_linker)(span.split())  # not cached here: most spans are read once
-            if hit is None or len(hit[0].split()) < 2 or not hit[0].isascii():
+            if not is_span_term(hit):
                 continue
             surface = "".join(span.split())
             key, link = thesaurus(hit[0], surface, Link(hit[1], surface, hit[2]))

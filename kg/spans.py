@@ -14,15 +14,14 @@ import gc
 import multiprocessing
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from itertools import islice
 from sys import intern
 
 from kg.crosslingual import ZhEnLinker
-from kg.engine import EngineError
-from kg.link import clause_spans
+from kg.engine import EngineError, batches, leave_interrupts_to_parent
+from kg.link import clause_spans, is_span_term
 
 #: (English key, layer, detail), as `kg.link.ZhLinkFn` returns it.
 Hit = tuple[str, str, str]
@@ -45,18 +44,13 @@ def read_span(linker: ZhEnLinker, cache: dict[str, Hit | None], words: Sequence[
     return cache[phrase]
 
 
-def is_term(hit: Hit | None) -> bool:
-    """What `kg.link` takes from a span: an English term of two words or more."""
-    return hit is not None and len(hit[0].split()) >= 2 and hit[0].isascii()
-
-
 def readings(linker: ZhEnLinker, segments: Sequence[str], cache: dict[str, Hit | None]) -> dict[str, Hit]:
     """Span (words joined by spaces) → its reading, for the spans of these papers' clauses that
     read as terms; the strings are interned, as the same keys and layers recur in every batch."""
     found: dict[str, Hit] = {}
     for clauses in segments:
         for span in clause_spans(clauses):
-            if span not in found and is_term(hit := read_span(linker, cache, span.split())):
+            if span not in found and is_span_term(hit := read_span(linker, cache, span.split())):
                 found[span] = (intern(hit[0]), intern(hit[1]), hit[2])
     return found
 
@@ -75,9 +69,9 @@ def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int 
     than one); each reads whatever batch comes next when it is free, this one included."""
     found: dict[str, Hit] = {}
     cache: dict[str, Hit | None] = {}
-    batches = list(_batches(segments, batch_size))
+    work = list(batches(segments, batch_size))
     parallel = workers > 1 and sys.platform == "linux"  # fork is unsafe on macOS and absent on Windows
-    warm = max(1, len(batches) // WARM_SHARE) if parallel else len(batches)
+    warm = max(1, len(work) // WARM_SHARE) if parallel else len(work)
 
     def done(batch: list[str], batch_readings: dict[str, Hit]) -> None:
         found.update(batch_readings)
@@ -87,9 +81,9 @@ def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int 
     if on_progress:
         on_progress(0, len(segments))
 
-    for batch in batches[:warm]:
+    for batch in work[:warm]:
         done(batch, readings(linker, batch, cache))
-    if warm == len(batches):
+    if warm == len(work):
         return found
     gc.freeze()  # else a collection in a worker would touch, and so copy, every object of this process
     try:
@@ -97,7 +91,7 @@ def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int 
                                  initializer=_start_worker, initargs=(linker, cache)) as pool:
             try:
                 in_flight: list[tuple[list[str], Future]] = []
-                for batch in batches[warm:]:
+                for batch in work[warm:]:
                     for item in [item for item in in_flight if item[1].done()]:
                         in_flight.remove(item)
                         done(item[0], item[1].result())
@@ -108,20 +102,14 @@ def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int 
                 for batch, future in in_flight:
                     done(batch, future.result())
             except BrokenProcessPool:
-                raise EngineError(f"a process reading Chinese clauses died (out of memory?); "
-                                  f"--workers 1 reads them in the build's own process") from None
+                raise EngineError("a process reading Chinese clauses died (out of memory?); "
+                                  "--workers 1 reads them in the build's own process") from None
             except BaseException:  # Ctrl-C: drop the queued batches, not read them first
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
     finally:
         gc.unfreeze()
     return found
-
-
-def _batches(segments: Sequence[str], size: int) -> Iterator[list[str]]:
-    it = iter(segments)
-    while batch := list(islice(it, size)):
-        yield batch
 
 
 # A forked worker's linker and span cache, inherited from the process that forked it and kept
@@ -131,7 +119,7 @@ _worker: tuple[ZhEnLinker, dict[str, Hit | None]] | None = None
 
 def _start_worker(linker: ZhEnLinker, cache: dict[str, Hit | None]) -> None:
     global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (see kg.engine)
+    leave_interrupts_to_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's handler, inherited by the fork
     _worker = (linker, cache)
 
