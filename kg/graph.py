@@ -210,7 +210,7 @@ def _sparse_cooccurrence(corpus: Corpus, frequency: Mapping[str, int], limits: P
     _, x = _incidence(corpus, keys)
     x = x.tocsc()
     xt = x.T.tocsr()
-    frequency = np.asarray(x.sum(axis=0)).ravel()
+    column_papers = np.array([frequency[k] for k in keys])  # the columns' sums
     kept_pairs, kept_counts = [], []  # as arrays: at 72,000 papers 3.5 million pairs, 1 GB as a dict
     for start in range(0, len(keys), block):
         together = (xt[start:start + block] @ x).tocoo()
@@ -218,7 +218,7 @@ def _sparse_cooccurrence(corpus: Corpus, frequency: Mapping[str, int], limits: P
         keep = (together.data >= limits.min_cooccurrence) & (together.col != rows)
         rows, cols, data = rows[keep], together.col[keep], together.data[keep]
         # within a row the partner's frequency alone orders association (c·n / (f_row·f_col))
-        order = np.lexsort((cols, frequency[cols] / data, -data, rows))
+        order = np.lexsort((cols, column_papers[cols] / data, -data, rows))
         rows, cols, data = rows[order], cols[order], data[order]
         first = np.searchsorted(rows, rows)  # each entry's row start (rows are sorted)
         top = np.arange(len(rows)) - first < limits.links_per_concept
