@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -66,11 +66,3 @@ def stage_bars(console: Console) -> Iterator[StageBars]:
         bars.close()
     finally:
         bars.stop()
-
-
-@contextmanager
-def paper_progress(console: Console, total: int | None, description: str = "extracting") -> Iterator[Callable[[int], None]]:
-    """One stage's bar over `total` papers; yields the callback that advances it by n papers."""
-    with stage_bars(console) as bars:
-        bars.advance(description, 0, total)  # the clock starts now: 20 papers arriving in one
-        yield lambda n: bars.advance(description, n)  # batch after a model load are no "2,065,902 papers/s"

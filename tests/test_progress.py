@@ -6,22 +6,23 @@ import time
 
 from rich.console import Console
 
-from kg.progress import paper_progress, stage_bars
+from kg.progress import stage_bars
 
 
 def test_the_rate_counts_from_the_start_not_from_the_first_papers_done():
     out = io.StringIO()
-    with paper_progress(Console(file=out, width=120), total=20) as advance:
+    with stage_bars(Console(file=out, width=120)) as bars:
+        bars.advance("extracting", 0, 20)  # the clock starts
         time.sleep(0.2)  # a model load: nothing done yet
-        advance(20)  # then everything in one batch
+        bars.advance("extracting", 20)  # then everything in one batch
     rate = float(re.search(r"([\d,.]+) papers/s", out.getvalue()).group(1).replace(",", ""))
     assert 0 < rate <= 20 / 0.2
 
 
 def test_nothing_is_shown_when_nothing_was_done():
     out = io.StringIO()
-    with paper_progress(Console(file=out, width=120), total=20):
-        pass
+    with stage_bars(Console(file=out, width=120)) as bars:
+        bars.advance("extracting", 0, 20)
     assert out.getvalue() == ""
 
 
