@@ -311,3 +311,10 @@ def test_latex_the_parser_cannot_read_is_left_as_written(english):
     assert typeset(text) == text
     assert "graph embedding" in keys(en(english, text))
     assert typeset("Plain text, 5% of it, costs $5.") == "Plain text, 5% of it, costs $5."
+
+
+def test_chinese_latex_markup_is_read_as_typeset(chinese):
+    latex = next(chinese.extract([Paper("t:1", "", "我们提出$n$-gram语言模型和\\emph{图神经网络}。", "zh")]))
+    plain = next(chinese.extract([Paper("t:1", "", "我们提出n-gram语言模型和图神经网络。", "zh")]))
+    assert keys(latex) == keys(plain)
+    assert not any("$" in k or "\\" in k for k in keys(latex))
