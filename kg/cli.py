@@ -18,7 +18,8 @@ import json
 import logging
 import signal
 import sqlite3
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 import sys
 import time
 from enum import Enum
@@ -103,16 +104,23 @@ def _load(graph: Path):
 
 
 def _part(graph: Path, hops: int = 0, papers: tuple[str, ...] = (), term: str | None = None):
-    """The part of a workspace's graph a question needs: `hops` around the named papers or
-    concept, or every concept node (no start), read from graph.sqlite; a workspace of an older
-    build has none, and all of graph.graphml is read. Unknown names raise `QueryError`."""
-    path = graph / INDEX_FILE
-    if not path.is_file():
+    """The part of a workspace's graph a question needs, `hops` around the named papers or
+    concept, read from graph.sqlite; a workspace of an older build has none, and all of
+    graph.graphml is read. Unknown names raise `QueryError`."""
+    if not (graph / INDEX_FILE).is_file():
         return _load(graph)
+    with _index(graph) as index:
+        start = [index.concept(term)] if term is not None else [index.paper(p) for p in papers]
+        return index.around(start, hops)
+
+
+@contextmanager
+def _index(graph: Path) -> Iterator[GraphIndex]:
+    """The workspace's graph.sqlite; a damaged one is a one-line error, as a damaged GraphML is."""
+    path = graph / INDEX_FILE
     try:
         with GraphIndex(path) as index:
-            start = [index.concept(term)] if term is not None else [index.paper(p) for p in papers]
-            return index.around(start, hops) if start else index.concepts()
+            yield index
     except sqlite3.DatabaseError as exc:
         _fail(f"{path}: cannot read graph index ({exc})")
 
@@ -221,7 +229,11 @@ def top(
     as_json: AsJson = False,
 ) -> None:
     """The most central concepts."""
-    rows = query.top(_part(graph), by.value, n)
+    if (graph / INDEX_FILE).is_file():
+        with _index(graph) as index:
+            rows = index.top(by.value, n)
+    else:
+        rows = query.top(_load(graph), by.value, n)
     if as_json:
         return _print_json(rows)
     table = Table(title=f"Top {len(rows)} concepts by {by.value}")

@@ -23,7 +23,7 @@ import networkx as nx
 
 from kg.atomic import atomic_path
 from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX, concept_node, paper_node
-from kg.query import no_concept, no_paper, normal_name
+from kg.query import RANK_BY, QueryError, no_concept, no_paper, normal_name
 
 INDEX_FILE = "graph.sqlite"
 
@@ -120,9 +120,16 @@ class GraphIndex:
             return row[0]
         raise no_concept(term, (r[0] for r in self._db.execute("SELECT DISTINCT name FROM names ORDER BY name")))
 
-    def concepts(self) -> nx.Graph:
-        """Every concept node with its attributes, no edges (enough to rank them)."""
-        return self._graph(self._db.execute("SELECT id, attrs FROM nodes WHERE kind = 'concept' ORDER BY id"), [])
+    def top(self, by: str = "pagerank", n: int = 10) -> list[dict]:
+        """`kg.query.top` without building a graph of every concept node: at 72,000 papers that
+        took 915 MiB for ten rows. Only each concept's measure is read, as the JSON text it was
+        written as, so the order is `query.top`'s to the last bit, ties broken by key."""
+        if by not in RANK_BY:
+            raise QueryError(f"cannot rank by {by!r}: use one of {', '.join(RANK_BY)}")
+        values = self._db.execute("SELECT id, attrs -> ? FROM nodes WHERE kind = 'concept'", ("$." + by,)).fetchall()
+        best = sorted(values, key=lambda row: (-float(row[1] or 0), row[0]))[:n]  # id = prefix + key
+        return [json.loads(self._db.execute("SELECT attrs FROM nodes WHERE id = ?", (node,)).fetchone()[0])
+                for node, _ in best]
 
     def around(self, nodes: Iterable[str], hops: int) -> nx.Graph:
         """`nodes`, every node within `hops` edges of them, and the edges that reach those."""

@@ -53,11 +53,13 @@ def test_concept_reports_match_by_key_label_and_alias(whole, index):
         assert query.concept(part, name) == query.concept(whole, name), name
 
 
-def test_top_reads_only_concepts_and_ranks_the_same(whole, index):
-    part = index.concepts()
-    assert part.number_of_edges() == 0
+def test_top_ranks_as_the_whole_graph_does(whole, index):
+    concepts = sum(1 for n in whole if n.startswith(CONCEPT_PREFIX))
     for by in query.RANK_BY:
-        assert query.top(part, by, 15) == query.top(whole, by, 15)
+        for n in (1, 15, concepts + 5):  # the whole order too, ties and all
+            assert index.top(by, n) == query.top(whole, by, n), (by, n)
+    with pytest.raises(query.QueryError, match="cannot rank by"):
+        index.top("closeness", 3)
 
 
 def test_unknown_names_give_the_same_hints(whole, index):
