@@ -34,28 +34,28 @@ class StageBars:
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
         self._progress = Progress(*columns, console=console, transient=False)
         self._tasks: dict[str, TaskID] = {}
-        self._done: dict[str, int] = {}
 
     def advance(self, stage: str, n: int, total: int | None = None) -> None:
         """`n` more papers done in `stage`, of `total` when given."""
         if stage not in self._tasks:
             self._tasks[stage] = self._progress.add_task(stage, total=total)
-            self._done[stage] = 0
         elif total is not None:
             self._progress.update(self._tasks[stage], total=total)
-        if n and not any(self._done.values()):
+        if n and not self._started():
             self._progress.start()
-        self._done[stage] += n
         self._progress.advance(self._tasks[stage], n)
 
     def close(self) -> None:
         """Every bar ends at what was done."""
-        for stage, task in self._tasks.items():
-            self._progress.update(task, total=self._done[stage])
+        for task in self._progress.tasks:
+            self._progress.update(task.id, total=task.completed)
 
     def stop(self) -> None:
-        if any(self._done.values()):
+        if self._started():
             self._progress.stop()
+
+    def _started(self) -> bool:
+        return any(task.completed for task in self._progress.tasks)
 
 
 @contextmanager
