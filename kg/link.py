@@ -52,8 +52,10 @@ ZH_SPAN_EDGES = frozenset("的 之 中 从 在 和 与 及 以及 或 或者 对
 #: The particles a span may hold inside ("X 的 Y"); any other in ZH_SPAN_EDGES ends it.
 ZH_SPAN_INNER = frozenset("的 之".split())
 
-#: A Chinese phrase (jieba words) → (English key, layer, detail) or None.
-ZhLinkFn = Callable[[Sequence[str]], "tuple[str, str, str] | None"]
+#: What a Chinese phrase links to: (English key, layer, detail).
+ZhHit = tuple[str, str, str]
+#: A Chinese phrase (jieba words) → its ZhHit or None.
+ZhLinkFn = Callable[[Sequence[str]], "ZhHit | None"]
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def clause_spans(segments: str) -> list[str]:
     return list(spans)
 
 
-def is_span_term(hit: tuple[str, str, str] | None) -> TypeGuard[tuple[str, str, str]]:
+def is_span_term(hit: ZhHit | None) -> TypeGuard[ZhHit]:
     """What a clause span may stand for: an English term of two words or more (single words are
     mostly said with a verb in Chinese, and a span read as one cost precision; see the README)."""
     return hit is not None and len(hit[0].split()) >= 2 and hit[0].isascii()
@@ -230,9 +232,9 @@ def link_corpus(
 
     `zh_span_linker` reads the word spans of Chinese clauses (default: `zh_linker`); it may be
     stricter and quicker, as most spans are no term."""
-    zh_cache: dict[str, tuple[str, str, str] | None] = {}
+    zh_cache: dict[str, ZhHit | None] = {}
 
-    def zh_to_english(key: str) -> tuple[str, str, str] | None:
+    def zh_to_english(key: str) -> ZhHit | None:
         if zh_linker is None:
             return None
         if key not in zh_cache:

@@ -30,9 +30,9 @@ from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, forget_words, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of, sort_attributes
-from kg.link import MIN_TERMHOOD, LinkOptions, link_corpus, nested_parts
+from kg.link import MIN_TERMHOOD, LinkOptions, ZhHit, link_corpus, nested_parts
 from kg.model import Corpus, Extraction, Paper
-from kg.spans import Hit, read_clause_spans
+from kg.spans import read_clause_spans
 from kg.read import Columns, ReadError, ReadReport, read_papers
 
 GRAPH_FILE = "graph.graphml"
@@ -171,7 +171,7 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
     jieba.setLogLevel(logging.WARNING)  # wordfreq's termhood loads jieba, which logs at INFO
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
     linker = zh_linker(extractions, options) if options.crosslingual else None
-    spans: dict[str, Hit] = {}
+    spans: dict[str, ZhHit] = {}
     if linker is not None:
         segments = [ex.segments for ex in extractions if ex.segments]
         spans = read_clause_spans(linker, segments, workers if len(segments) >= SPAN_WORKERS_FROM else 1, on_progress)
@@ -196,7 +196,7 @@ def known_acronyms() -> dict[str, str]:
     return {short: plain_english_key(long) for short, long in rows if short != "short"}
 
 
-def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> tuple[str, str, str] | None:
+def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> ZhHit | None:
     """The linker's decision; failing that, a whole-phrase glossary term with one reading gives
     an English concept of its own (the glossary is reviewed, so its English is a fair name)."""
     hit = linker.link(words)

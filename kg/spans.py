@@ -21,17 +21,14 @@ from sys import intern
 
 from kg.crosslingual import ZhEnLinker
 from kg.engine import EngineError, batches, leave_interrupts_to_parent
-from kg.link import clause_spans, is_span_term
-
-#: (English key, layer, detail), as `kg.link.ZhLinkFn` returns it.
-Hit = tuple[str, str, str]
+from kg.link import ZhHit, clause_spans, is_span_term
 #: Chinese papers per task: small enough for a steady progress bar, big enough to pay the pickling.
 SPAN_BATCH = 64
 #: With workers, this process reads 1/WARM_SHARE of the batches alone before it forks them.
 WARM_SHARE = 20
 
 
-def read_span(linker: ZhEnLinker, cache: dict[str, Hit | None], words: Sequence[str]) -> Hit | None:
+def read_span(linker: ZhEnLinker, cache: dict[str, ZhHit | None], words: Sequence[str]) -> ZhHit | None:
     """A span of a Chinese clause: the linker's reading after its quick test (and, unlike a noun
     phrase, no whole-phrase glossary term becomes a concept the English papers do not use).
     Only the spans that pass the test are cached: a corpus has millions of the others."""
@@ -44,10 +41,10 @@ def read_span(linker: ZhEnLinker, cache: dict[str, Hit | None], words: Sequence[
     return cache[phrase]
 
 
-def readings(linker: ZhEnLinker, segments: Sequence[str], cache: dict[str, Hit | None]) -> dict[str, Hit]:
+def readings(linker: ZhEnLinker, segments: Sequence[str], cache: dict[str, ZhHit | None]) -> dict[str, ZhHit]:
     """Span (words joined by spaces) → its reading, for the spans of these papers' clauses that
     read as terms; the strings are interned, as the same keys and layers recur in every batch."""
-    found: dict[str, Hit] = {}
+    found: dict[str, ZhHit] = {}
     for clauses in segments:
         for span in clause_spans(clauses):
             if span not in found and is_span_term(hit := read_span(linker, cache, span.split())):
@@ -57,7 +54,7 @@ def readings(linker: ZhEnLinker, segments: Sequence[str], cache: dict[str, Hit |
 
 def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int = 1,
                       on_progress: Callable[[int, int], None] | None = None,
-                      batch_size: int = SPAN_BATCH) -> dict[str, Hit]:
+                      batch_size: int = SPAN_BATCH) -> dict[str, ZhHit]:
     """The readings of every span of the Chinese papers' clauses (`Extraction.segments`, one
     string a paper) that reads as a term. `on_progress(n, total)`: n more papers read, of total
     (first called with 0 before any is read).
@@ -67,13 +64,13 @@ def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int 
     processes that inherit the linker, caches and all (a linker of their own would have to be
     built, and its caches filled again: at 20,000 twins that made two processes barely faster
     than one); each reads whatever batch comes next when it is free, this one included."""
-    found: dict[str, Hit] = {}
-    cache: dict[str, Hit | None] = {}
+    found: dict[str, ZhHit] = {}
+    cache: dict[str, ZhHit | None] = {}
     work = list(batches(segments, batch_size))
     parallel = workers > 1 and sys.platform == "linux"  # fork is unsafe on macOS and absent on Windows
     warm = max(1, len(work) // WARM_SHARE) if parallel else len(work)
 
-    def done(batch: list[str], batch_readings: dict[str, Hit]) -> None:
+    def done(batch: list[str], batch_readings: dict[str, ZhHit]) -> None:
         found.update(batch_readings)
         if on_progress:
             on_progress(len(batch), len(segments))
@@ -114,17 +111,17 @@ def read_clause_spans(linker: ZhEnLinker, segments: Sequence[str], workers: int 
 
 # A forked worker's linker and span cache, inherited from the process that forked it and kept
 # here by `_start_worker` for the batches it is given.
-_worker: tuple[ZhEnLinker, dict[str, Hit | None]] | None = None
+_worker: tuple[ZhEnLinker, dict[str, ZhHit | None]] | None = None
 
 
-def _start_worker(linker: ZhEnLinker, cache: dict[str, Hit | None]) -> None:
+def _start_worker(linker: ZhEnLinker, cache: dict[str, ZhHit | None]) -> None:
     global _worker
     leave_interrupts_to_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's handler, inherited by the fork
     _worker = (linker, cache)
 
 
-def _read_batch(segments: list[str]) -> dict[str, Hit]:
+def _read_batch(segments: list[str]) -> dict[str, ZhHit]:
     assert _worker is not None, "a span-reading worker starts with _start_worker"
     linker, cache = _worker
     return readings(linker, segments, cache)
