@@ -36,8 +36,8 @@ EXTRACTION_SKIPS = ("ner", "lemmatizer", "attribute_ruler")
 _DROP_LEADING_POS = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "SPACE"}
 _ACRONYM = re.compile(r"^(?=.*[A-Z])[A-Za-z][A-Za-z0-9\-]{0,11}$")
 _LATIN_WORD = re.compile(r"[A-Za-z]")
-# a command (\emph, \gamma), an escape or accent (\%, \'e) or inline math ($k$-means)
-_LATEX_MARKUP = re.compile(r"\\[A-Za-z'\"`^~%&{}$_]|\$[^$\n]+\$")
+#: What typeset() looks for: a command (\emph, \gamma), an escape or accent (\%, \'e) or inline math ($k$-means)
+LATEX_MARKUP = re.compile(r"\\[A-Za-z'\"`^~%&{}$_]|\$[^$\n]+\$")
 _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 # "Latent Dirichlet Allocation(LDA)": abstracts often glue a definition's parenthesis to the word
 # before it, which spaCy keeps as one token ("Allocation(LDA"); a word of two letters or more
@@ -115,7 +115,7 @@ def typeset(text: str) -> str:
     split in two ("fréchet inception distance"), markup became concepts ("\\em", "\\sim") and
     a brace hid definitions ("\\emph{Graph Neural Networks} (GNNs)"). Texts without markup are
     left as they are, and "95% accuracy" is a percent sign, not a LaTeX comment."""
-    if not _LATEX_MARKUP.search(text):
+    if not LATEX_MARKUP.search(text):
         return text
     try:
         return LatexNodes2Text(math_mode="text").latex_to_text(_UNESCAPED_PERCENT.sub(r"\\%", text))
