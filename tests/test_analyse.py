@@ -165,3 +165,24 @@ def test_betweenness_is_networkx_betweenness_exact_and_close_when_sampled():
     top = sorted(exact, key=exact.get, reverse=True)[:3]
     assert sorted(sampled, key=sampled.get, reverse=True)[:3] == top
     assert sum(sampled.values()) == pytest.approx(sum(exact.values()), rel=0.25)
+
+
+def test_analyse_concepts_stores_what_the_metric_functions_give_on_a_weighted_graph():
+    """analyse_concepts copies the graph into igraph once for three metrics; betweenness must
+    still count hops (the weights would reroute the shortest paths here) and the clusters and
+    eigenvector must still see the weights."""
+    from kg.analyse import betweenness, clusters
+
+    g = nx.relabel_nodes(nx.les_miserables_graph(), str)
+    for node in g:
+        g.nodes[node].update(label=node, papers=1, termhood=1.0)
+    hops = betweenness(g)
+    assert hops != pytest.approx(nx.betweenness_centrality(g, weight="weight"), abs=1e-6)
+    analyse_concepts(g)
+    assert {n: g.nodes[n]["betweenness"] for n in g} == {n: round(v, 8) for n, v in hops.items()}
+    assert {n: g.nodes[n]["cluster"] for n in g} == clusters(g)
+    unweighted = nx.Graph(g.edges())
+    assert clusters(g) != clusters(unweighted)
+    eigen = nx.eigenvector_centrality_numpy(g, weight="weight")
+    top = max(eigen, key=eigen.get)
+    assert max(g, key=lambda n: g.nodes[n]["eigenvector"]) == top
