@@ -188,12 +188,13 @@ def build(
                     inputs, options, report=report, engine=run,
                     on_progress=(lambda n: bars.advance("extracting", n)) if bars else None,
                     on_link_progress=(lambda n, of: bars.advance("linking Chinese", n, of)) if bars else None)
-            with err.status("graphs, rankings and views…", spinner="dots") if not (quiet or as_json) else nullcontext():
-                graph = pipeline.graph_corpus(corpus)
+            with err.status("graphs…", spinner="dots") if not (quiet or as_json) else nullcontext() as status:
+                on_step = (lambda step: status.update(f"{step}…")) if status else pipeline.no_step
+                graph = pipeline.graph_corpus(corpus, on_step)
                 graph.report = report
                 if strict and report.skipped:
                     _fail(f"--strict: {report.summary_line()}; nothing written", EXIT_STRICT)
-                written = pipeline.write_outputs(graph, output, options)
+                written = pipeline.write_outputs(graph, output, options, on_step)
     except workspace.WorkspaceBusy as exc:
         _fail(str(exc), EXIT_BUSY)
     except (ReadError, pipeline.BuildError, StoreError, EngineError) as exc:

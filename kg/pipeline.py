@@ -45,6 +45,13 @@ EXTRA_FORMATS = ("gexf", "json", "csv")
 SPAN_WORKERS_FROM = 2_000
 #: Papers a concept node of concepts.graphml lists by id and title (the others are counted).
 PAPER_TITLES_MAX = 50
+#: Told the name of each step of `graph_corpus` and `write_outputs` as it starts: on a big corpus
+#: they take minutes with nothing else to show (the CLI puts the name on its spinner).
+OnStep = Callable[[str], None]
+
+
+def no_step(step: str) -> None:
+    """An `OnStep` for callers with no one to tell."""
 
 
 class BuildError(RuntimeError):
@@ -115,10 +122,10 @@ class KnowledgeGraph:
     def paper(self, paper_id: str) -> query.PaperReport:
         return query.paper(self.bipartite, paper_id)
 
-    def save(self, out_dir: str | Path, options: BuildOptions = BuildOptions()) -> list[Path]:
+    def save(self, out_dir: str | Path, options: BuildOptions = BuildOptions(), on_step: OnStep = no_step) -> list[Path]:
         """Write every output into `out_dir`, holding its lock (`workspace.WorkspaceBusy` if taken)."""
         with workspace.locked(out_dir) as out:
-            return write_outputs(self, out, options)
+            return write_outputs(self, out, options, on_step)
 
 
 def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
@@ -225,9 +232,12 @@ def zh_linker(extractions: Sequence[Extraction], options: BuildOptions) -> ZhEnL
     return ZhEnLinker(english, plain_english_key, Dictionary.load(), glossary)
 
 
-def graph_corpus(corpus: Corpus) -> KnowledgeGraph:
+def graph_corpus(corpus: Corpus, on_step: OnStep = no_step) -> KnowledgeGraph:
+    on_step("paper–concept graph")
     bipartite = bipartite_graph(corpus)
+    on_step("co-occurrence graph")
     concepts = concept_graph(corpus)
+    on_step("rankings")
     rankings = analyse_concepts(concepts)
     docs = papers_of(corpus)
     titles = {p.id: p.title for p in corpus.papers}
@@ -239,6 +249,7 @@ def graph_corpus(corpus: Corpus) -> KnowledgeGraph:
         concepts.nodes[key]["links"] = bipartite.nodes[node]["links"]
         concepts.nodes[key]["paper_titles"] = paper_titles(sorted(docs[key]), titles)
     del docs, titles  # the paper graph comes next, with the build's peak of memory
+    on_step("paper similarity graph")
     papers = paper_graph(corpus)
     for node, cluster in clusters(papers).items():
         papers.nodes[node]["cluster"] = cluster
@@ -278,42 +289,44 @@ def _rankings_csv(rows: list[Ranking]) -> str:
     return buffer.getvalue()
 
 
-def write_outputs(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions = BuildOptions()) -> list[Path]:
+def write_outputs(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions = BuildOptions(),
+                  on_step: OnStep = no_step) -> list[Path]:
     """Every output of a build, all published together (`workspace.publish`): a build killed
     while writing leaves the previous outputs as they were. The caller holds the lock."""
-    return workspace.publish(out_dir, lambda staging: _write_files(graph, staging, options))
+    return workspace.publish(out_dir, lambda staging: _write_files(graph, staging, options, on_step))
 
 
 def skipped_jsonl(report: ReadReport) -> str:
     return "".join(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True) + "\n" for p in report.problems)
 
 
-def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions) -> list[Path]:
+def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions, on_step: OnStep) -> list[Path]:
     from kg.render import ViewLimits, render_concept_map, render_paper_concept_map, render_paper_similarity_map
 
     bipartite = graph.bipartite  # graph_corpus leaves the graphs in sorted order
-    written = [out_dir / GRAPH_FILE, out_dir / "concepts.graphml", out_dir / "papers.graphml",
-               out_dir / "rankings.csv", out_dir / "summary.json"]
-    write_graphml(bipartite, written[0], presorted=True)
-    write_graphml(graph.concepts, written[1], presorted=True)
-    write_graphml(graph.papers, written[2], presorted=True)
-    # what the query commands and ego views read
-    write_index(bipartite, out_dir / INDEX_FILE, {"concepts": graph.concepts, "papers": graph.papers})
-    written.append(out_dir / INDEX_FILE)
-    write_text(written[3], _rankings_csv(graph.rankings))
-    write_text(written[4], json.dumps(summary(graph), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-    for fmt in extra_formats(options, len(graph.corpus.papers)):
-        written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)
     limits = ViewLimits(max_nodes=options.max_nodes, min_papers=options.min_papers)
-    views = {"concept_map.html": lambda p: render_concept_map(graph.concepts, p, bipartite=graph.bipartite,
-                                                              limits=limits),
-             "paper_concept_map.html": lambda p: render_paper_concept_map(graph.bipartite, p, limits=limits),
-             "paper_similarity_map.html": lambda p: render_paper_similarity_map(graph.papers, p, limits=limits)}
-    for name, render in views.items():
-        render(out_dir / name)
-        written.append(out_dir / name)
-    write_text(out_dir / SKIPPED_FILE, skipped_jsonl(graph.report))
-    return [*written, out_dir / SKIPPED_FILE]
+    writers: dict[str, Callable[[Path], object]] = {  # file name → what writes it
+        GRAPH_FILE: lambda p: write_graphml(bipartite, p, presorted=True),
+        "concepts.graphml": lambda p: write_graphml(graph.concepts, p, presorted=True),
+        "papers.graphml": lambda p: write_graphml(graph.papers, p, presorted=True),
+        # what the query commands and ego views read
+        INDEX_FILE: lambda p: write_index(bipartite, p, {"concepts": graph.concepts, "papers": graph.papers}),
+        "rankings.csv": lambda p: write_text(p, _rankings_csv(graph.rankings)),
+        "summary.json": lambda p: write_text(p, json.dumps(summary(graph), ensure_ascii=False, indent=1,
+                                                           sort_keys=True) + "\n"),
+        "concept_map.html": lambda p: render_concept_map(graph.concepts, p, bipartite=bipartite, limits=limits),
+        "paper_concept_map.html": lambda p: render_paper_concept_map(bipartite, p, limits=limits),
+        "paper_similarity_map.html": lambda p: render_paper_similarity_map(graph.papers, p, limits=limits),
+        SKIPPED_FILE: lambda p: write_text(p, skipped_jsonl(graph.report)),
+    }
+    for name, write in writers.items():
+        on_step(f"writing {name}")
+        write(out_dir / name)
+    written = [out_dir / name for name in writers]
+    for fmt in extra_formats(options, len(graph.corpus.papers)):
+        on_step(f"writing graph.{fmt}")
+        written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)  # csv: two files
+    return written
 
 
 def summary(graph: KnowledgeGraph) -> dict:

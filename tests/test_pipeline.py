@@ -345,3 +345,24 @@ def test_graphs_of_a_build_are_in_the_order_writers_need(seed_graph):
                 [(u, v, list(d)) for u, v, d in g.edges(data=True)])
     for g in (seed_graph.bipartite, seed_graph.concepts, seed_graph.papers):
         assert order(g) == order(sorted_graph(g))
+
+
+def test_graphs_and_writes_announce_each_step_before_taking_it(small_corpus, tmp_path):
+    """The CLI's spinner names what a long build is doing: each step is told before it starts,
+    and every output file has its step."""
+    steps: list[str] = []
+    graph = pipeline.graph_corpus(small_corpus, steps.append)
+    assert steps == ["paper–concept graph", "co-occurrence graph", "rankings", "paper similarity graph"]
+
+    announced: list[tuple[str, set[str]]] = []
+    def on_step(step: str) -> None:  # and which files the staging directory holds by then
+        announced.append((step, {p.name for p in tmp_path.glob(".kg-staging-*/*")}))
+
+    published = graph.save(tmp_path, pipeline.BuildOptions(formats=("csv", "gexf")), on_step)
+    assert all(step.startswith("writing ") for step, _ in announced)
+    names = [step.removeprefix("writing ") for step, _ in announced]
+    files_of = lambda name: {"graph.nodes.csv", "graph.edges.csv"} if name == "graph.csv" else {name}
+    for i, (step, staged) in enumerate(announced):
+        assert staged == {f for name in names[:i] for f in files_of(name)}, step
+    assert {p.name for p in published} - {"manifest.json"} == {f for name in names for f in files_of(name)}
+    assert len(set(names)) == len(names)
