@@ -121,7 +121,7 @@ def analyse_concepts(g: nx.Graph) -> list[Ranking]:
     k = betweenness_sample(g)
     if k is not None:
         g.graph["betweenness_k"] = k
-    # one igraph copy for the three (at 72,000 papers each copy of 3.5 million links took 8 s)
+    # one igraph copy for the three (at 72,000 papers each copy of 3.5 million links took about 13 s)
     h, nodes = _igraph(g, "weight")
     between = _betweenness(h, nodes, k) if n else {}
     eigen = _eigenvector(h, nodes)
