@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kg import pipeline
-from kg.extract import Extractor
+from kg.extract import Extractor, typeset
 from kg.link import NESTED
 from kg.model import Corpus, Extraction, Paper
 
@@ -88,8 +88,10 @@ def gather_evidence(papers: Sequence[Paper], extractions: Sequence[Extraction],
         for m in ex.mentions:
             first_at[m.surface] = min(first_at.get(m.surface, m.position), m.position)
             word_counts.update(m.key.split())
-        length = max(1, len(paper.text))
-        title_end = len(paper.title) if paper.text.startswith(paper.title) else 0
+        # the mentions' offsets are into the text as the extractor read it, LaTeX typeset
+        text, title = typeset(paper.text), typeset(paper.title)
+        length = max(1, len(text))
+        title_end = len(title) if text.startswith(title) else 0
         rows = []
         for key, surfaces in sorted(by_paper[paper.id]):
             direct = sum(not s.endswith(NESTED) for s in surfaces)

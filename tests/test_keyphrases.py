@@ -129,3 +129,19 @@ def test_porter_stemming_when_nltk_is_installed():
     nltk_stem = pytest.importorskip("nltk.stem")
     stem = nltk_stem.PorterStemmer().stem
     assert normalise("learning rates", stem) == normalise("learned rate", stem)
+
+
+def test_latex_markup_moves_no_concept_in_the_ranking(extractor):
+    """Mentions are found in the typeset text, so their place in the abstract (an evidence of
+    importance) is measured against the typeset text too, title included."""
+    plain = Paper("t:1", "Fréchet inception distance for graph generators",
+                  "Fréchet inception distance for graph generators. We score graph generators with the "
+                  "Fréchet inception distance, a widely used metric, on many benchmarks of molecules, "
+                  "social networks and citation graphs, and we study the variance of the score.", "en")
+    latex = Paper("t:1", "Fr\\'echet inception distance for graph generators",
+                  "Fr\\'echet inception distance for graph generators. We score graph generators with the "
+                  "Fr\\'echet inception distance, a \\emph{widely used} metric, on many benchmarks of molecules, "
+                  "\\textit{social networks} and citation graphs, and we study the variance of the score.", "en")
+    [ranked_plain] = rank_concepts([plain], extractor)
+    [ranked_latex] = rank_concepts([latex], extractor)
+    assert [(c.key, round(c.score, 9)) for c in ranked_latex] == [(c.key, round(c.score, 9)) for c in ranked_plain]
