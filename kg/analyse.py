@@ -43,7 +43,7 @@ def _eigenvector(h: igraph.Graph, nodes: list[Hashable]) -> dict[Hashable, float
     component's."""
     result = dict.fromkeys(nodes, 0.0)
     n = len(nodes)
-    for members in h.connected_components() if n else ():
+    for members in h.connected_components():
         if len(members) < 2:
             continue
         values = h.induced_subgraph(members).eigenvector_centrality(weights="weight")
@@ -68,10 +68,12 @@ def _igraph(g: nx.Graph, weight: str | None = None) -> tuple[igraph.Graph, list[
 
 def clusters(g: nx.Graph, weight: str = "weight") -> dict[Hashable, int]:
     """Louvain (multilevel) communities, igraph's, with a fixed seed; numbered by size (0 = largest)."""
-    return _clusters(*_igraph(g, weight)) if g.number_of_nodes() else {}
+    return _clusters(*_igraph(g, weight))
 
 
 def _clusters(h: igraph.Graph, nodes: list[Hashable]) -> dict[Hashable, int]:
+    if not nodes:
+        return {}
     igraph.set_random_number_generator(random.Random(SEED))  # igraph visits nodes in random order
     try:
         membership = h.community_multilevel(weights="weight").membership
@@ -123,9 +125,9 @@ def analyse_concepts(g: nx.Graph) -> list[Ranking]:
         g.graph["betweenness_k"] = k
     # one igraph copy for the three (at 72,000 papers each copy of 3.5 million links took about 13 s)
     h, nodes = _igraph(g, "weight")
-    between = _betweenness(h, nodes, k) if n else {}
+    between = _betweenness(h, nodes, k)
     eigen = _eigenvector(h, nodes)
-    cluster = _clusters(h, nodes) if n else {}
+    cluster = _clusters(h, nodes)
     rows = []
     for node in g:
         attrs = g.nodes[node]

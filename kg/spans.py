@@ -22,6 +22,7 @@ from sys import intern
 from kg.crosslingual import ZhEnLinker
 from kg.engine import EngineError, batches, leave_interrupts_to_parent
 from kg.link import ZhHit, clause_spans, is_span_term
+
 #: Chinese papers per task: small enough for a steady progress bar, big enough to pay the pickling.
 SPAN_BATCH = 64
 #: With workers, this process reads 1/WARM_SHARE of the batches alone before it forks them.
