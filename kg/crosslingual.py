@@ -57,6 +57,7 @@ EN_FUNCTION_WORDS = EN_PREPOSITIONS | {"a", "an", "the", "and", "or", "one's", "
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Characters that make a noun of the word before them (see ZhEnLinker._derived).
 ZH_NOMINAL_SUFFIXES = frozenset("性度")
+ZH_VERBAL_SUFFIX = "化"  # -ize: 结构化 "structured", 参数化 "parameterized", 序列化 "serialization"
 # What follows a verb in a phrasal sense ("set up", "comment on", "experience for oneself").
 _PARTICLES = frozenset("up down out off on in over away back for to with about oneself sb sth".split())
 # Register-marked senses ("(dialect) mahjong" for 麻雀) are not how a technical text is translated.
@@ -114,7 +115,9 @@ def _american(word: str) -> str:
     """One spelling for British and American forms: the English side may say "rumour" or
     "optimisation" where the dictionary says "rumor" and "optimization"."""
     word = re.sub(r"(?<=\w{3})our(s?)$", r"or\1", word)
-    word = re.sub(r"(?<=\w{2})is(e|es|ed|ing|ation|ations|er|ers)$", r"iz\1", word)
+    # after a consonant only: "noise", "raise" and "praise" are no -ise verbs, and "noisy" must
+    # still share its root with "noise"
+    word = re.sub(r"(?<=\w[b-df-hj-np-tv-z])is(e|es|ed|ing|ation|ations|er|ers)$", r"iz\1", word)
     word = re.sub(r"(?<=\w{2})ys(e|es|ed|ing)$", r"yz\1", word)
     return re.sub(r"(?<=\w{3})tre(s?)$", r"ter\1", word)
 
@@ -177,6 +180,14 @@ def _nominal(adjective: str) -> list[str]:
         if a.endswith(suffix) and len(a) > len(suffix) + 2:
             return [a[: -len(suffix)] + n for n in nouns] + [a + "ness"]
     return [a + "ness", a + "ity", a + "ty"]
+
+
+def _verbal(word: str) -> list[str]:
+    """What English makes of a word with -ize (化): its participle and its -ize forms ("structure"
+    → "structured", "structurization"; "parameter" → "parameterized"). Most are no English word,
+    and a candidate no corpus key spells is simply never matched."""
+    root = word[:-1] if word.endswith("e") else word
+    return [root + "ed", root + "ize", root + "ized", root + "ization"]
 
 
 def _measure(s: str) -> int:
@@ -434,10 +445,16 @@ class ZhEnLinker:
         return self.dictionary.senses(word)[:cap] or self._derived(word)
 
     def _derived(self, word: str) -> list[str]:
-        """A noun CEDICT lacks, made with a nominal suffix: 性 or 度 after a word whose senses
-        are adjectives reads as their nouns (模糊性 "ambiguity", 可解释性 "interpretability",
-        相似度 "similarity", 准确度 "accuracy"). Not the base's own senses: 模糊性 is no "fuzzy"."""
-        if len(word) < 3 or word[-1] not in ZH_NOMINAL_SUFFIXES or word in self.dictionary:
+        """A word CEDICT lacks, made with a suffix: 性 or 度 after a word whose senses are
+        adjectives reads as their nouns (模糊性 "ambiguity", 可解释性 "interpretability",
+        相似度 "similarity", 准确度 "accuracy"), not as the base's own senses (模糊性 is no
+        "fuzzy"); 化 after a noun as its -ize forms (结构化 "structured", see `_verbal`)."""
+        if len(word) < 3 or word in self.dictionary:
+            return []
+        if word[-1] == ZH_VERBAL_SUFFIX:
+            return list(dict.fromkeys(v for sense in self.dictionary.senses(word[:-1])[:MAX_SENSES]
+                                      if " " not in sense for v in _verbal(sense)))
+        if word[-1] not in ZH_NOMINAL_SUFFIXES:
             return []
         base = word[:-1]
         senses = self.dictionary.senses(base)[:MAX_SENSES] or self._derived(base)
