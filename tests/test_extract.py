@@ -318,3 +318,18 @@ def test_chinese_latex_markup_is_read_as_typeset(chinese):
     plain = next(chinese.extract([Paper("t:1", "", "我们提出n-gram语言模型和图神经网络。", "zh")]))
     assert keys(latex) == keys(plain)
     assert not any("$" in k or "\\" in k for k in keys(latex))
+
+
+def test_a_chinese_verb_after_de_or_a_demonstrative_is_a_noun(chinese):
+    # "learn useful representations." / "these explanations and …" / "this estimate is …" /
+    # "the results show …": jieba tags 表示, 解释 and 估计 verbs
+    text = "我们学习有用的表示。这些解释和句子有关。该估计是准确的。结果表示模型更好。"
+    found = keys(next(chinese.extract([Paper("z:1", "", text, "zh")])))
+    assert {"表示", "解释", "估计"} <= found
+    assert "结果" in found and "结果 表示" not in found  # a verb between nouns stays a verb
+
+
+def test_based_after_a_compound_modifier_starts_no_concept(english):
+    found = keys(en(english, "We compare machine learning based approaches with rule-based approaches."))
+    assert not any(k.startswith("based") for k in found)
+    assert "rule based approach" in found  # written as one word, the modifier stays

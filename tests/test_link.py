@@ -1,6 +1,6 @@
 """Corpus-wide linking on small hand-made extractions."""
 
-from kg.link import LinkOptions, clause_spans, link_corpus, termhood
+from kg.link import LinkOptions, clause_spans, link_corpus, nested_parts, termhood
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
 GENERIC = {"en": frozenset({"model", "method", "result"}), "zh": frozenset({"方法"})}
@@ -238,3 +238,8 @@ def test_a_defined_acronym_does_not_make_a_generic_word_a_term():
     corpus = link_corpus(papers, extractions, generic={"en": frozenset({"model"})})
     assert "model" not in corpus.concepts and "model" in corpus.dropped
     assert corpus.concepts["graph neural network"].termhood == 1.0
+
+
+def test_no_nested_part_begins_with_based():
+    assert nested_parts("dictionary based approach") == ["approach"]
+    assert nested_parts("deep graph based model") == ["graph based model", "model"]
