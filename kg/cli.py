@@ -187,7 +187,8 @@ def build(
                 corpus = pipeline.extract_corpus(
                     inputs, options, report=report, engine=run,
                     on_progress=(lambda n: bars.advance("extracting", n)) if bars else None,
-                    on_link_progress=(lambda n, of: bars.advance("linking Chinese", n, of)) if bars else None)
+                    on_link_progress=(lambda n, of: bars.advance("linking Chinese", n, of)) if bars else None,
+                    on_step=bars.step if bars else pipeline.no_step)
             with err.status("graphs…", spinner="dots") if not (quiet or as_json) else nullcontext() as status:
                 on_step = (lambda step: status.update(f"{step}…")) if status else pipeline.no_step
                 graph = pipeline.graph_corpus(corpus, on_step)

@@ -132,12 +132,13 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
                    extractor: Extractor | None = None, report: ReadReport | None = None,
                    engine: EngineOptions = EngineOptions(),
                    on_progress: Callable[[int], None] | None = None,
-                   on_link_progress: Callable[[int, int], None] | None = None) -> Corpus:
+                   on_link_progress: Callable[[int, int], None] | None = None,
+                   on_step: OnStep = no_step) -> Corpus:
     """Read (problems go to `report`; without one the first skip raises) and extract in streamed
     batches (see `kg.engine`), then link the whole corpus (the local engine's workers read the
     Chinese clause spans too). The papers kept for the graph are without their text: only the
     extractions are held. `on_progress(n)`: n more papers extracted; `on_link_progress(n, total)`:
-    n more Chinese papers whose clauses were read, of total."""
+    n more Chinese papers whose clauses were read, of total; `on_step`: see `link_papers`."""
     inputs = [str(i) for i in inputs]
     report = report if report is not None else ReadReport(fail_fast=True)
     papers: list[Paper] = []
@@ -152,7 +153,7 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
         raise BuildError(f"{', '.join(inputs)}: no usable abstracts found{skipped}")
     workers = engine.workers if engine.engine == "local" else 1
     return link_papers(papers, extractions, options, min_concept_papers(options, len(papers)), workers,
-                       on_link_progress)
+                       on_link_progress, on_step)
 
 
 def min_concept_papers(options: BuildOptions, papers: int) -> int:
@@ -171,17 +172,23 @@ def extra_formats(options: BuildOptions, papers: int) -> tuple[str, ...]:
 
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
                 options: BuildOptions = BuildOptions(), min_papers: int = 1, workers: int = 1,
-                on_progress: Callable[[int, int], None] | None = None) -> Corpus:
+                on_progress: Callable[[int, int], None] | None = None, on_step: OnStep = no_step) -> Corpus:
     """Corpus-wide linking of papers already read and extracted (what `kg build` does next,
     with `min_concept_papers`). The Chinese papers' clause spans are read by `workers`
-    processes (see `kg.spans`; `on_progress(n, total)` as they go)."""
+    processes (see `kg.spans`; `on_progress(n, total)` as they go). `on_step` is told the two
+    steps around them, a minute each at 72,000 papers: "indexing English concepts" (for the
+    Chinese linker, only with Chinese papers) and "linking concepts"."""
     jieba.setLogLevel(logging.WARNING)  # wordfreq's termhood loads jieba, which logs at INFO
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
-    linker = zh_linker(extractions, options) if options.crosslingual else None
+    crosslingual = options.crosslingual and any(ex.lang == "zh" for ex in extractions)
+    if crosslingual:
+        on_step("indexing English concepts")
+    linker = zh_linker(extractions, options) if crosslingual else None
     spans: dict[str, ZhHit] = {}
     if linker is not None:
         segments = [ex.segments for ex in extractions if ex.segments]
         spans = read_clause_spans(linker, segments, workers if len(segments) >= SPAN_WORKERS_FROM else 1, on_progress)
+    on_step("linking concepts")
     corpus = link_corpus(
         papers, extractions,
         generic={"en": generic_words("en"), "zh": generic_words("zh")},

@@ -21,6 +21,17 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.1f} papers/s" if speed else "… papers/s", style="progress.data.speed")
 
 
+class PapersOnly(ProgressColumn):
+    """A column that counts papers, left blank on a step's row: a step counts none."""
+
+    def __init__(self, column: ProgressColumn):
+        super().__init__()
+        self.column = column
+
+    def render(self, task: Task) -> Text:
+        return Text("") if task.fields.get("step") else self.column.render(task)  # type: ignore[return-value]
+
+
 class StageBars:
     """A build's progress bars on one live display (rich shows one at a time), a bar a stage.
 
@@ -30,10 +41,12 @@ class StageBars:
     forecasts: skipped records never arrive, so a bar closes at what was done."""
 
     def __init__(self, console: Console):
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        columns = (TextColumn("{task.description}"), BarColumn(), PapersOnly(MofNCompleteColumn()),
+                   PapersOnly(RateColumn()), TimeElapsedColumn(), PapersOnly(TextColumn("ETA")),
+                   PapersOnly(TimeRemainingColumn()))
         self._progress = Progress(*columns, console=console, transient=False)
         self._tasks: dict[str, TaskID] = {}
+        self._step: TaskID | None = None
 
     def advance(self, stage: str, n: int, total: int | None = None) -> None:
         """`n` more papers done in `stage`, of `total` when given."""
@@ -45,8 +58,20 @@ class StageBars:
             self._progress.start()
         self._progress.advance(self._tasks[stage], n)
 
+    def step(self, name: str) -> None:
+        """A step with no papers to count (building an index, say) has begun: a pulsing bar and
+        its time, until the next step or the end. Shown only once some papers are done."""
+        self._end_step()
+        self._step = self._progress.add_task(name, total=None, step=True)
+
+    def _end_step(self) -> None:
+        if self._step is not None:
+            self._progress.update(self._step, total=1, completed=1)
+            self._progress.stop_task(self._step)
+
     def close(self) -> None:
         """Every bar ends at what was done."""
+        self._end_step()
         for task in self._progress.tasks:
             self._progress.update(task.id, total=task.completed)
 

@@ -366,3 +366,20 @@ def test_graphs_and_writes_announce_each_step_before_taking_it(small_corpus, tmp
         assert staged == {f for name in names[:i] for f in files_of(name)}, step
     assert {p.name for p in published} - {"manifest.json"} == {f for name in names for f in files_of(name)}
     assert len(set(names)) == len(names)
+
+
+def test_linking_announces_its_steps_around_the_clause_bar():
+    """The two long link steps with no papers to count are told before they start; the index of
+    English concepts is built only when there are Chinese papers to link."""
+    from kg.model import Extraction, Mention, Paper
+
+    papers = [Paper("e", "", "text", "en"), Paper("z", "", "text", "zh")]
+    extractions = [Extraction("e", "en", [Mention("graph neural network", "graph neural networks", "en")]),
+                   Extraction("z", "zh", [Mention("图 神经网络", "图神经网络", "zh")], segments="图 神经网络")]
+    steps: list[str] = []
+    corpus = pipeline.link_papers(papers, extractions, on_step=steps.append)
+    assert steps == ["indexing English concepts", "linking concepts"]
+    assert ("z", "graph neural network") in corpus.occurrences  # the steps are those of a real link
+    steps.clear()
+    pipeline.link_papers(papers[:1], extractions[:1], on_step=steps.append)
+    assert steps == ["linking concepts"]

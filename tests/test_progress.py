@@ -36,3 +36,18 @@ def test_the_stages_share_one_display_and_each_bar_ends_at_what_was_done():
     text = out.getvalue()
     assert "extracting" in text and "18/18" in text
     assert "linking Chinese" in text and "9/9" in text
+
+
+def test_a_step_shows_its_name_and_time_but_no_paper_counts():
+    out = io.StringIO()
+    with stage_bars(Console(file=out, width=120)) as bars:
+        bars.advance("extracting", 0, 3)
+        bars.advance("extracting", 3)
+        bars.step("indexing English concepts")
+        bars.step("linking concepts")
+    rows = {line.split("━")[0].strip(): line for line in out.getvalue().splitlines() if "━" in line}
+    assert set(rows) >= {"extracting", "indexing English concepts", "linking concepts"}
+    assert "3/3" in rows["extracting"] and "papers/s" in rows["extracting"]
+    for name in ("indexing English concepts", "linking concepts"):
+        assert re.search(r"\d:\d\d:\d\d", rows[name])  # its time
+        assert "papers/s" not in rows[name] and "/" not in rows[name] and "ETA" not in rows[name]
