@@ -249,12 +249,14 @@ def main() -> int:
             extra = write_jsonl(rows[n:n + 100], root / f"new{n}.jsonl")
             times: list[float | None] = []
             for formats, wanted in ((pipeline.EXTRA_FORMATS, args.rebuild == "every"), ((), args.rebuild != "none")):
+                if not wanted:
+                    times.append(None)
+                    continue
                 options = dataclasses.replace(built, formats=formats)
+                engine = EngineOptions(workers=args.workers, cache=root / f"out{n}" / STORE_FILE)
                 start = time.perf_counter()
-                if wanted:
-                    engine = EngineOptions(workers=args.workers, cache=root / f"out{n}" / STORE_FILE)
-                    pipeline.build([data, extra], options, engine=engine).save(root / f"out{n}", options)
-                times.append(time.perf_counter() - start if wanted else None)
+                pipeline.build([data, extra], options, engine=engine).save(root / f"out{n}", options)
+                times.append(time.perf_counter() - start)
             rebuilds.append((n, *times))
         print(f"\nrebuild after adding 100 abstracts (extraction cache of the N in place, {args.workers} workers):\n\n"
               "| N | every export s | --formats none s |\n|---:|---:|---:|")
