@@ -5,9 +5,12 @@ from __future__ import annotations
 import random
 from collections.abc import Hashable
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
-import igraph
 import networkx as nx
+
+if TYPE_CHECKING:  # with its plotting stack igraph takes most of a second to import: it is
+    import igraph  # imported where a graph is ranked, not by the query commands
 
 SEED = 42
 METRICS = ("degree", "weighted_degree", "pagerank", "betweenness", "eigenvector")
@@ -58,6 +61,8 @@ def _eigenvector(h: igraph.Graph, nodes: list[Hashable]) -> dict[Hashable, float
 def _igraph(g: nx.Graph, weight: str | None = None) -> tuple[igraph.Graph, list[Hashable]]:
     """The same graph in igraph (whose community and path algorithms are C, 10-100× networkx's
     pure Python on 100,000-node graphs), with its node list in g's order."""
+    import igraph
+
     nodes = list(g)
     index = {node: i for i, node in enumerate(nodes)}
     h = igraph.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in g.edges()])
@@ -72,6 +77,8 @@ def clusters(g: nx.Graph, weight: str = "weight") -> dict[Hashable, int]:
 
 
 def _clusters(h: igraph.Graph, nodes: list[Hashable]) -> dict[Hashable, int]:
+    import igraph
+
     if not nodes:
         return {}
     igraph.set_random_number_generator(random.Random(SEED))  # igraph visits nodes in random order

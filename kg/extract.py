@@ -12,15 +12,18 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import spacy
 from pylatexenc.latex2text import LatexNodes2Text
-from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
-from spacy.util import compile_infix_regex
 
-from kg.attribute_rules import AttributeRules, compile_rules
 from kg.model import AcronymDef, Extraction, Mention, Paper
+
+if TYPE_CHECKING:  # spaCy takes a second to import: it is imported where a model is made, so the
+    # query commands, which read a built workspace and extract nothing, start without it
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span, Token
+
+    from kg.attribute_rules import AttributeRules
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
 EXTRACTOR_VERSION = "9"
@@ -48,6 +51,8 @@ _GLUED_PARENTHESIS = r"(?<=[A-Za-z]{2})\((?=[A-Za-z])"
 
 def load_english(disable: Iterable[str] = ("ner",)) -> Language:
     """Load the official `en_core_web_sm` when installed, else the PyPI re-upload of it."""
+    import spacy
+
     for name in ENGLISH_MODELS:
         try:
             return spacy.load(name, disable=list(disable))
@@ -157,6 +162,8 @@ class EnglishExtractor:
 
     @classmethod
     def create(cls, nlp: Language | None = None) -> EnglishExtractor:
+        from spacy.util import compile_infix_regex
+
         nlp = nlp or load_english(disable=EXTRACTION_SKIPS)
         nlp.tokenizer.infix_finditer = compile_infix_regex([*nlp.Defaults.infixes, _GLUED_PARENTHESIS]).finditer
         return cls(nlp, stop_modifiers(), generic_words("en"), _attribute_rules(nlp))
@@ -225,6 +232,8 @@ class EnglishExtractor:
 def _attribute_rules(nlp: Language) -> AttributeRules | None:
     """The rules of a switched-off attribute ruler (EXTRACTION_SKIPS), to apply after the
     parser; a model whose rules the lookup table cannot express gets its component back."""
+    from kg.attribute_rules import compile_rules
+
     if "attribute_ruler" not in nlp.disabled:
         return None
     rules = compile_rules(nlp)
@@ -522,6 +531,7 @@ class ChineseExtractor:
         """`user_words` are segmented as nouns; by default the glossary's Chinese terms."""
         import jieba
         import jieba.posseg
+        import spacy
 
         # Words and tags come from jieba.posseg (below), fed into spaCy Docs; spaCy's own
         # segmenter setting is left at "char" so jieba's dictionary is not loaded twice.
@@ -544,6 +554,8 @@ class ChineseExtractor:
 
     def tag(self, text: str) -> Doc:
         """A spaCy Doc segmented and tagged by jieba (tags in `token.tag_`)."""
+        from spacy.tokens import Doc
+
         urls = [m.span() for m in _URL.finditer(text)]
         pairs, pos = [], 0
         for w in self.tagger.cut(text):

@@ -15,9 +15,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from sys import intern
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TypeGuard
-
-from wordfreq import zipf_frequency
 
 from kg.extract import singular_acronym
 from kg.model import AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
@@ -70,11 +69,19 @@ class LinkOptions:
     min_papers: int = 1
 
 
+@cache
+def _zipf_frequency() -> Callable[[str, str], float]:
+    """wordfreq's lookup, imported on first use: the query commands start faster without it."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency
+
+
 def word_specificity(word: str, lang: str, generic: frozenset[str]) -> float:
     """How unlikely a word is in general text (wordfreq's Zipf scale): 0 = everyday, 1 = rare."""
     if word in generic:
         return 0.0
-    zipf = zipf_frequency(word, lang)
+    zipf = _zipf_frequency()(word, lang)
     top = 5.8 if lang == "en" else 5.0
     return max(0.0, min(1.0, (top - zipf) / (3.0 if lang == "en" else 2.5)))
 

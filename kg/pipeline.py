@@ -18,7 +18,6 @@ from importlib import resources
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
-import jieba
 import networkx as nx
 
 from kg import query, workspace
@@ -178,6 +177,8 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
     processes (see `kg.spans`; `on_progress(n, total)` as they go). `on_step` is told the two
     steps around them, a minute each at 72,000 papers: "indexing English concepts" (for the
     Chinese linker, only with Chinese papers) and "linking concepts"."""
+    import jieba
+
     jieba.setLogLevel(logging.WARNING)  # wordfreq's termhood loads jieba, which logs at INFO
     thesaurus = read_thesaurus(options.thesaurus) if options.thesaurus else {}
     crosslingual = options.crosslingual and any(ex.lang == "zh" for ex in extractions)

@@ -274,9 +274,10 @@ def _common_words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
 def _used_in_chinese(char: str) -> bool:
     """Seen in wordfreq's Chinese: real abstracts have none unseen (0 of 3,355 arXiv abstracts in
     Chinese); random or garbled Han text has ~40%, and jieba's HMM takes ~45 ms per such character."""
+    import jieba  # before its level is set: importing jieba sets its logger to DEBUG
     from wordfreq import zipf_frequency
 
-    logging.getLogger("jieba").setLevel(logging.WARNING)  # wordfreq's jieba says it loaded its dictionary
+    jieba.setLogLevel(logging.WARNING)  # wordfreq's jieba says it loaded its dictionary
     return zipf_frequency(char, "zh") > 0
 
 

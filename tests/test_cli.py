@@ -558,3 +558,11 @@ def test_killed_build_stops_its_workers_and_resumes(tmp_path):
     assert not [pid for pid in seen if _running(pid)], "worker processes outlived the build"
     rerun = subprocess.run(command + ["-q"], capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0 and (out / "graph.graphml").exists(), rerun.stderr
+
+
+def test_the_cli_starts_without_the_build_only_libraries():
+    """The query commands read a built workspace: spaCy, igraph, wordfreq and jieba (two
+    seconds of imports together) are loaded only by the commands that extract, link or rank."""
+    code = "import sys, kg.cli; print(' '.join(m for m in ('spacy', 'igraph', 'wordfreq', 'jieba') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
