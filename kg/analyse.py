@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-if TYPE_CHECKING:  # with its plotting stack igraph takes most of a second to import: it is
-    import igraph  # imported where a graph is ranked, not by the query commands
+# With its plotting stack igraph takes most of a second to import: it is imported where a graph
+# is ranked, not by the query commands (which read a built workspace).
+if TYPE_CHECKING:
+    import igraph
 
 SEED = 42
 METRICS = ("degree", "weighted_degree", "pagerank", "betweenness", "eigenvector")

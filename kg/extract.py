@@ -18,8 +18,9 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
-if TYPE_CHECKING:  # spaCy takes a second to import: it is imported where a model is made, so the
-    # query commands, which read a built workspace and extract nothing, start without it
+# spaCy takes a second to import: it is imported where a model is made, so the query commands,
+# which read a built workspace and extract nothing, start without it.
+if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Span, Token
 
