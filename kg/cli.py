@@ -103,15 +103,17 @@ def _load(graph: Path):
         _fail(f"{graph / pipeline.GRAPH_FILE}: cannot read graph ({exc})")
 
 
-def _part(graph: Path, hops: int = 0, papers: tuple[str, ...] = (), term: str | None = None):
+def _part(graph: Path, hops: int = 0, papers: tuple[str, ...] = (), term: str | None = None,
+          far: tuple[str, ...] | None = None):
     """The part of a workspace's graph a question needs, `hops` around the named papers or
-    concept, read from graph.sqlite; a workspace of an older build has none, and all of
-    graph.graphml is read. Unknown names raise `QueryError`."""
+    concept (with only the `far` attributes at the last hop, see `GraphIndex.around`), read
+    from graph.sqlite; a workspace of an older build has none, and all of graph.graphml is
+    read. Unknown names raise `QueryError`."""
     if not (graph / INDEX_FILE).is_file():
         return _load(graph)
     with _index(graph) as index:
         start = [index.concept(term)] if term is not None else [index.paper(p) for p in papers]
-        return index.around(start, hops)
+        return index.around(start, hops, far)
 
 
 @contextmanager
@@ -282,7 +284,7 @@ def concept(
 ) -> None:
     """One concept: its aliases, the evidence of its merges, its papers and neighbours."""
     try:
-        report = query.concept(_part(graph, 2, term=term), term)
+        report = query.concept(_part(graph, 2, term=term, far=query.CONCEPT_FAR), term)
     except query.QueryError as exc:
         return _fail(str(exc))
     if as_json:
@@ -310,7 +312,7 @@ def paper(
 ) -> None:
     """One paper: its concepts, and its most similar papers with the concepts that make them so."""
     try:
-        report = query.paper(_part(graph, 2, papers=(paper_id,)), paper_id)
+        report = query.paper(_part(graph, 2, papers=(paper_id,), far=query.PAPER_FAR), paper_id)
     except query.QueryError as exc:
         return _fail(str(exc))
     if as_json:

@@ -171,6 +171,12 @@ def similar_papers(g: nx.Graph, paper_id: str, n: int = 5) -> list[SimilarPaper]
                          [label for _, label in sorted(why[o])]) for o, s in ranked]
 
 
+#: What `concept` reads of the nodes two hops out (the other concepts of its papers) and `paper`
+#: of its similar papers: all a graph index need load there (`kg.index.GraphIndex.around`).
+CONCEPT_FAR = ("key", "label")
+PAPER_FAR = ("title",)
+
+
 def concept(g: nx.Graph, term: str, n_neighbours: int = 10) -> ConceptReport:
     node = find_concept(g, term)
     attrs = g.nodes[node]

@@ -39,9 +39,10 @@ def test_shared_on_two_papers_neighbourhood_is_the_whole_graphs_answer(whole, in
 
 def test_paper_reports_and_similar_papers_match(whole, index):
     for paper_id in _ids(whole):
-        part = index.around([index.paper(paper_id)], 2)
-        assert query.paper(part, paper_id) == query.paper(whole, paper_id)
-        assert len(part) < len(whole)  # only a part was read
+        for far in (None, query.PAPER_FAR):  # all attributes two hops out, or only what paper reads
+            part = index.around([index.paper(paper_id)], 2, far)
+            assert query.paper(part, paper_id) == query.paper(whole, paper_id), (paper_id, far)
+            assert len(part) < len(whole)  # only a part was read
 
 
 def test_concept_reports_match_by_key_label_and_alias(whole, index):
@@ -49,8 +50,9 @@ def test_concept_reports_match_by_key_label_and_alias(whole, index):
     names = [d["key"] for d in concepts] + [d["label"] for d in concepts[::7]] + \
         [d["aliases"].split(" | ")[-1] for d in concepts[::5]] + ["GNNs", "图神经网络", "Graph-Neural-Network"]
     for name in names:
-        part = index.around([index.concept(name)], 2)
-        assert query.concept(part, name) == query.concept(whole, name), name
+        for far in (None, query.CONCEPT_FAR):
+            part = index.around([index.concept(name)], 2, far)
+            assert query.concept(part, name) == query.concept(whole, name), (name, far)
 
 
 def test_top_ranks_as_the_whole_graph_does(whole, index):
@@ -75,3 +77,14 @@ def test_unknown_names_give_the_same_hints(whole, index):
 def test_the_index_is_read_only(index):
     with pytest.raises(sqlite3.OperationalError):
         index._db.execute("DELETE FROM nodes")
+
+
+def test_the_last_hop_carries_only_the_attributes_asked_for(whole, index):
+    node = index.concept("graph neural network")
+    part = index.around([node], 2, ("label", "no such attribute"))
+    first = set(part[node])
+    last = [n for n in part if n != node and n not in first]
+    assert last and all(set(part.nodes[n]) == {"label"} for n in last)  # a missing one stays absent
+    assert all(part.nodes[p] == whole.nodes[p] for p in first)  # the first hop whole
+    assert all(part.edges[node, p] == whole.edges[node, p] for p in first)
+    assert all(part.edges[p, n] == {} for p in first for n in part[p] if n != node)
