@@ -225,8 +225,8 @@ def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> ZhHit | None:
 
 
 def zh_linker(extractions: Sequence[Extraction], options: BuildOptions) -> ZhEnLinker | None:
-    """A Chinese → English linker over the English concepts of this corpus (None if it has none,
-    or no Chinese paper)."""
+    """A Chinese → English linker over the English concepts of this corpus (None if it has none).
+    `link_papers` asks for one only when there are Chinese papers to link."""
     english: Counter[str] = Counter()  # key → English papers using it (decides ambiguous readings)
     for ex in extractions:
         if ex.lang == "en":
@@ -234,7 +234,7 @@ def zh_linker(extractions: Sequence[Extraction], options: BuildOptions) -> ZhEnL
             # the shorter concepts inside English phrases are targets too: 图像灵敏度 finds "image
             # sensitivity" inside "resulting image sensitivity", and the nested rule then joins them
             english.update(keys | {part for key in keys for part in nested_parts(key)})
-    if not english or not any(ex.lang == "zh" for ex in extractions):
+    if not english:
         return None
     glossary = load_glossary() if options.glossary else {}
     return ZhEnLinker(english, plain_english_key, Dictionary.load(), glossary)
