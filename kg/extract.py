@@ -506,8 +506,8 @@ _ZH_DEF = re.compile(r"[(（]\s*([A-Za-z][A-Za-z0-9\-]{0,11})\s*[)）]")
 
 def _nominalised(tags: list[str], words: list[str]) -> list[str]:
     """jieba's tags with a verb used as a noun tagged "vn": after 的 or a demonstrative and before
-    the clause ends, 表示 is "representation" and 对齐 "alignment" ("学习 有用 的 表示 。"), though
-    jieba's dictionary knows them as verbs only."""
+    the clause ends, 表示 is "representation" and 解释 "explanation" ("学习 有用 的 表示 。"),
+    though jieba's dictionary knows them as verbs only."""
     out = list(tags)
     for i in range(1, len(words)):
         if (tags[i] == "v" and len(words[i]) > 1 and words[i - 1] in _ZH_NOMINALISERS
