@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
@@ -38,9 +39,83 @@ def _ordered(g: nx.Graph, presorted: bool) -> nx.Graph:
 
 
 def write_graphml(g: nx.Graph, path: str | Path, presorted: bool = False) -> None:
-    # networkx streams GraphML through lxml's incremental writer (installed with kg)
+    """The bytes of `nx.write_graphml(g, path, prettyprint=True, named_key_ids=True)` (tested),
+    written 2.5 times faster for the graphs kg builds (`bench/graphml.py`); any other
+    graph goes to networkx itself."""
+    h = _ordered(g, presorted)
     with atomic_path(path) as tmp:
-        nx.write_graphml(_ordered(g, presorted), tmp, encoding="utf-8", prettyprint=True, named_key_ids=True)
+        if _fast_graphml(h):
+            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+                out.writelines(_graphml_chunks(h))
+        else:
+            nx.write_graphml(h, tmp, encoding="utf-8", prettyprint=True, named_key_ids=True)
+
+
+# networkx's own GraphML type names (int → "long", float → "double", …)
+_GRAPHML_TYPES = nx.readwrite.graphml.GraphML()
+_GRAPHML_TYPES.construct_types()
+# what lxml escapes, in text and in attribute values, and the characters it refuses
+_XML_SPECIAL_TEXT = re.compile("[&<>\r]")
+_XML_SPECIAL_ATTRIBUTE = re.compile('[&<>"\t\n\r]')
+_XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _fast_graphml(g: nx.Graph) -> bool:
+    """Whether `_graphml_chunks` can write `g`: no multigraph, no `id`, node or edge defaults."""
+    return not g.is_multigraph() and not {"id", "node_default", "edge_default"} & set(g.graph)
+
+
+def _escape(text: str, special: re.Pattern) -> str:
+    return special.sub(lambda m: _XML_ESCAPES[m.group()], text) if special.search(text) else text
+
+
+def _checked(xml: str) -> str:
+    if _XML_INVALID.search(xml):  # lxml's own refusal
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+    return xml
+
+
+def _graphml_chunks(g: nx.Graph) -> Iterator[str]:
+    """GraphML as networkx writes it through lxml: a key per attribute name, type and scope, newest
+    first; then each node and edge as an element of its own (networkx builds lxml elements for
+    every value and types every value twice; at 72,000 papers that was 3 minutes of a build)."""
+    keys: dict[tuple[str, str, str], None] = {}
+    scopes = (("graph", [g.graph]), ("node", (d for _, d in g.nodes(data=True))),
+              ("edge", (d for _, _, d in g.edges(data=True))))
+    for scope, dicts in scopes:
+        kinds = {}
+        for d in dicts:
+            for name, value in d.items():
+                kinds.setdefault((name, type(value)), None)
+        for name, kind in kinds:
+            keys.setdefault((str(name), _GRAPHML_TYPES.get_xml_type(kind), scope), None)
+    opening: dict[object, str] = {}  # attribute name → its <data> start tag
+    for name, _, _ in keys:
+        opening[name] = f'<data key="{_escape(name, _XML_SPECIAL_ATTRIBUTE)}">'
+
+    def element(start: str, end: str, data: dict) -> str:
+        if not data:
+            return _checked(start + "/>\n")
+        values = "".join(f"  {opening[str(k)]}{_escape(str(v), _XML_SPECIAL_TEXT)}</data>\n" for k, v in data.items())
+        return _checked(f"{start}>\n{values}{end}")
+
+    yield ("<?xml version='1.0' encoding='utf-8'?>\n"
+           '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation='
+           '"http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">')
+    for name, kind, scope in reversed(keys):
+        name = _escape(name, _XML_SPECIAL_ATTRIBUTE)
+        yield _checked(f'<key id="{name}" for="{scope}" attr.name="{name}" attr.type="{kind}"/>\n')
+    yield f'<graph edgedefault="{"directed" if g.is_directed() else "undirected"}">'
+    for name, value in g.graph.items():
+        yield _checked(f"{opening[str(name)]}{_escape(str(value), _XML_SPECIAL_TEXT)}</data>\n")
+    for node, d in g.nodes(data=True):
+        yield element(f'<node id="{_escape(str(node), _XML_SPECIAL_ATTRIBUTE)}"', "</node>\n", d)
+    for a, b, d in g.edges(data=True):
+        yield element(f'<edge source="{_escape(str(a), _XML_SPECIAL_ATTRIBUTE)}" '
+                      f'target="{_escape(str(b), _XML_SPECIAL_ATTRIBUTE)}"', "</edge>\n", d)
+    yield "</graph></graphml>"
 
 
 def _viz(g: nx.Graph) -> nx.Graph:

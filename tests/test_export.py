@@ -146,6 +146,49 @@ def test_gexf_does_not_depend_on_the_date(g, tmp_path, monkeypatch):
     assert (tmp_path / "today.gexf").read_bytes() == (tmp_path / "other_day.gexf").read_bytes()
 
 
+def networkx_graphml(g: nx.Graph, path) -> bytes:
+    nx.write_graphml(g, path, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    return path.read_bytes()
+
+
+def test_graphml_is_byte_for_byte_what_networkx_writes(seed_graph, tmp_path):
+    for name, graph in (("bipartite", seed_graph.bipartite), ("concepts", seed_graph.concepts),
+                        ("papers", seed_graph.papers)):
+        write_graphml(graph, tmp_path / f"{name}.graphml", presorted=True)
+        assert (tmp_path / f"{name}.graphml").read_bytes() == networkx_graphml(graph, tmp_path / "nx.graphml"), name
+
+
+def test_graphml_escapes_and_types_as_networkx_does(tmp_path):
+    """Markup, quotes, tabs, newlines and carriage returns in ids, names and values; every value
+    type; a graph attribute; an attribute with two types; nodes and edges without data; empty
+    graphs and directed ones."""
+    odd = "a&b <c> \"d\" 'e'\tf\ng\rh é 中文 \x7f\x85"
+    g = nx.Graph(name=odd, size=3)
+    g.add_node(odd, label=odd, empty="", n=3, x=0.1, tiny=1e-7, flag=True)
+    g.add_node(7, n="seven")  # n: an int above, a string here
+    g.add_node("bare")
+    g.add_edge(odd, 7, weight=1.5, **{"odd & name": odd})
+    g.add_edge(7, "bare")
+    for graph in (g, nx.Graph(), nx.DiGraph([(1, 2)]), nx.path_graph(3)):
+        write_graphml(graph, tmp_path / "kg.graphml", presorted=True)
+        assert (tmp_path / "kg.graphml").read_bytes() == networkx_graphml(graph, tmp_path / "nx.graphml")
+
+
+@pytest.mark.parametrize("bad", ["\x01", "\x0b", "\ufffe"])
+def test_graphml_refuses_control_characters_as_lxml_does(bad, tmp_path):
+    g = nx.Graph()
+    g.add_node("a", label=f"x{bad}y")
+    with pytest.raises(ValueError, match="XML compatible"):
+        write_graphml(g, tmp_path / "g.graphml")
+    assert only_files(tmp_path) == []
+
+
+def test_graphml_of_a_multigraph_goes_to_networkx(tmp_path):
+    g = nx.MultiGraph([(1, 2), (1, 2)])
+    write_graphml(g, tmp_path / "m.graphml", presorted=True)
+    assert nx.read_graphml(tmp_path / "m.graphml", force_multigraph=True).number_of_edges() == 2
+
+
 # ------------------------------------------------------------------ atomic
 
 
@@ -154,12 +197,11 @@ def test_failed_graphml_write_leaves_previous_file_intact(g, tmp_path, monkeypat
     write_graphml(g, path)
     before = path.read_bytes()
 
-    def broken(graph, target, **kwargs):
-        with open(target, "w", encoding="utf-8") as f:
-            f.write("<?xml version='1.0'?><graphml><graph>")  # half a file
+    def broken(graph):
+        yield "<?xml version='1.0'?><graphml><graph>"  # half a file
         raise OSError("disk full")
 
-    monkeypatch.setattr(nx, "write_graphml", broken)
+    monkeypatch.setattr(kg_export, "_graphml_chunks", broken)
     with pytest.raises(OSError, match="disk full"):
         write_graphml(g, path)
     assert path.read_bytes() == before
@@ -167,12 +209,11 @@ def test_failed_graphml_write_leaves_previous_file_intact(g, tmp_path, monkeypat
 
 
 def test_failed_first_write_leaves_nothing(g, tmp_path, monkeypatch):
-    def broken(graph, target, **kwargs):
-        with open(target, "w", encoding="utf-8") as f:
-            f.write("<graphml>")
+    def broken(graph):
+        yield "<graphml>"
         raise RuntimeError("killed")
 
-    monkeypatch.setattr(nx, "write_graphml", broken)
+    monkeypatch.setattr(kg_export, "_graphml_chunks", broken)
     with pytest.raises(RuntimeError):
         write_graphml(g, tmp_path / "graph.graphml")
     assert only_files(tmp_path) == []
