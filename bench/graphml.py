@@ -18,12 +18,10 @@ import time
 from pathlib import Path
 
 import networkx as nx
-from scale import DEFAULT_DATA, load_records, write_jsonl
+from scale import DEFAULT_DATA, extract_twins
 
 from kg import pipeline
-from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.export import write_graphml
-from kg.read import ReadReport, read_papers
 
 
 def seconds(write) -> float:
@@ -43,12 +41,8 @@ def main() -> int:
     if not args.data.is_file():
         print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
         return 1
+    papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers)
     with tempfile.TemporaryDirectory() as tmp:
-        data = write_jsonl(load_records(args.data, args.n, mixed=False, both=True), Path(tmp) / "in.jsonl")
-        pairs = list(extract_stream(read_papers([data], report=ReadReport()), ExtractorConfig(),
-                                    EngineOptions(workers=args.workers, cache=args.cache)))
-        papers, extractions = [p for p, _ in pairs], [e for _, e in pairs]
-        del pairs
         options = pipeline.BuildOptions()
         corpus = pipeline.link_papers(papers, extractions, options, pipeline.min_concept_papers(options, len(papers)),
                                       workers=args.workers)

@@ -24,11 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from scale import DEFAULT_DATA, load_records, write_jsonl
+from scale import DEFAULT_DATA, extract_twins
 
 from kg import pipeline
-from kg.engine import EngineOptions, ExtractorConfig, extract_stream
-from kg.read import ReadReport, read_papers
 
 
 def corpus_hash(corpus) -> str:
@@ -54,14 +52,9 @@ def main() -> int:
     if not args.data.is_file():
         print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory() as tmp:
-        data = write_jsonl(load_records(args.data, args.n, mixed=False, both=True), Path(tmp) / "in.jsonl")
-        start = time.perf_counter()
-        pairs = list(extract_stream(read_papers([data], report=ReadReport()), ExtractorConfig(),
-                                    EngineOptions(workers=args.workers, cache=args.cache)))
-    print(f"{len(pairs):,} papers read and extracted (cache {args.cache}) in {time.perf_counter() - start:.1f} s")
-    papers, extractions = [p for p, _ in pairs], [e for _, e in pairs]
-    del pairs
+    start = time.perf_counter()
+    papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers)
+    print(f"{len(papers):,} papers read and extracted (cache {args.cache}) in {time.perf_counter() - start:.1f} s")
     options = pipeline.BuildOptions()
     start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     corpus = pipeline.link_papers(papers, extractions, options, pipeline.min_concept_papers(options, len(papers)),

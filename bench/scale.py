@@ -43,7 +43,7 @@ from pathlib import Path
 import psutil
 
 from kg import pipeline
-from kg.engine import EngineOptions, extract_stream
+from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.extract import ENGLISH_MODELS, Extractor
 from kg.model import Paper
 from kg.read import ReadReport, read_papers
@@ -75,6 +75,16 @@ def load_records(path: Path, n: int, mixed: bool, both: bool = False) -> list[di
 def write_jsonl(rows: list[dict], path: Path) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def extract_twins(data: Path, n: int, cache: Path, workers: int = 2) -> tuple[list[Paper], list]:
+    """N papers of the twins corpus (`load_records(..., both=True)`) read and extracted through
+    the extraction cache `cache` (kept between runs), for the benchmarks of the later stages."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_jsonl(load_records(data, n, mixed=False, both=True), Path(tmp) / "in.jsonl")
+        pairs = list(extract_stream(read_papers([path], report=ReadReport()), ExtractorConfig(),
+                                    EngineOptions(workers=workers, cache=cache)))
+    return [p for p, _ in pairs], [e for _, e in pairs]
 
 
 def words(papers: list[Paper]) -> int:
