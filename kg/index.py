@@ -51,6 +51,10 @@ def _dump(attrs: dict) -> str:
     return _ENCODER.encode(attrs)
 
 
+def _ends(edge: tuple[str, str, dict]) -> tuple[str, str]:
+    return edge[0], edge[1]
+
+
 def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Graph] | None = None) -> None:
     """The bipartite graph `g` and the `projections` by name ("concepts", "papers") into a new
     SQLite file at `path` (written aside, then moved)."""
@@ -65,7 +69,10 @@ def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Grap
                 db.execute("INSERT INTO meta VALUES ('papers', ?)", (str(papers),))
                 db.executemany("INSERT INTO nodes VALUES (?, ?, ?)",
                                ((n, str(d.get("kind", "")), _dump(d)) for n, d in sorted(g.nodes(data=True))))
-                edges = sorted((a, b, d) if a.startswith(CONCEPT_PREFIX) else (b, a, d) for a, b, d in g.edges(data=True))
+                # concept first; kg's graphs give the edges in this order already, which sorting
+                # by the two ends only checks (the attribute dicts are never compared)
+                edges = [(a, b, d) if a.startswith(CONCEPT_PREFIX) else (b, a, d) for a, b, d in g.edges(data=True)]
+                edges.sort(key=_ends)
                 db.executemany("INSERT INTO edges VALUES (?, ?, ?)", ((c, p, _dump(d)) for c, p, d in edges))
                 names = sorted({(normal_name(name), n) for n, d in g.nodes(data=True) if n.startswith(CONCEPT_PREFIX)
                                 for name in [d.get("label", ""), *str(d.get("aliases", "")).split(" | ")]
@@ -75,7 +82,8 @@ def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Grap
                     db.executemany("INSERT INTO projection_nodes VALUES (?, ?, ?)",
                                    ((name, n, _dump(d)) for n, d in sorted(projection.nodes(data=True))))
                     db.executemany("INSERT INTO projection_edges VALUES (?, ?, ?, ?, ?)",
-                                   ((name, *sorted((a, b)), float(d.get("weight", 0)), _dump(d))
+                                   ((name, a, b, float(d.get("weight", 0)), _dump(d)) if a < b else
+                                    (name, b, a, float(d.get("weight", 0)), _dump(d))
                                     for a, b, d in projection.edges(data=True)))
             db.executescript(_INDEXES)  # built once the rows are in, not kept up row by row
         finally:
