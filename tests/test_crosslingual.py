@@ -193,6 +193,10 @@ def test_may_link_is_a_necessary_condition_for_link(dictionary, glossary):
     assert spans.may_link("语义 框架 识别".split()) and spans.may_link("语言 的 模型".split())
     assert not spans.may_link("我们 评估 语义".split())  # no key puts "evaluate" before "semantic"
     assert not spans.may_link("模型 语言".split())  # nor "model" before "language"
+    # each two neighbours stand together in some key, but no key runs from the first to the last
+    chained = linker(["semantic frame", "frame identification"], dictionary)
+    assert chained.may_link("语义 框架".split()) and chained.may_link("框架 识别".split())
+    assert not chained.may_link("语义 框架 识别".split())
 
 
 def test_nominal_suffixes_make_nouns_of_adjectives(dictionary):
