@@ -51,10 +51,6 @@ def _dump(attrs: dict) -> str:
     return _ENCODER.encode(attrs)
 
 
-def _ends(edge: tuple[str, str, dict]) -> tuple[str, str]:
-    return edge[0], edge[1]
-
-
 def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Graph] | None = None) -> None:
     """The bipartite graph `g` and the `projections` by name ("concepts", "papers") into a new
     SQLite file at `path` (written aside, then moved)."""
@@ -69,10 +65,11 @@ def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Grap
                 db.execute("INSERT INTO meta VALUES ('papers', ?)", (str(papers),))
                 db.executemany("INSERT INTO nodes VALUES (?, ?, ?)",
                                ((n, str(d.get("kind", "")), _dump(d)) for n, d in sorted(g.nodes(data=True))))
-                # concept first; kg's graphs give the edges in this order already, which sorting
-                # by the two ends only checks (the attribute dicts are never compared)
+                # concept first; kg's graphs give the edges in this order already, which the sort
+                # only checks (no two edges have the same ends, so their dicts are never compared;
+                # a sort key would hold 3 million more tuples at 72,000 papers)
                 edges = [(a, b, d) if a.startswith(CONCEPT_PREFIX) else (b, a, d) for a, b, d in g.edges(data=True)]
-                edges.sort(key=_ends)
+                edges.sort()
                 db.executemany("INSERT INTO edges VALUES (?, ?, ?)", ((c, p, _dump(d)) for c, p, d in edges))
                 names = sorted({(normal_name(name), n) for n, d in g.nodes(data=True) if n.startswith(CONCEPT_PREFIX)
                                 for name in [d.get("label", ""), *str(d.get("aliases", "")).split(" | ")]
