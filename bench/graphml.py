@@ -11,14 +11,13 @@ graphed as `kg build` does.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import networkx as nx
-from scale import DEFAULT_DATA, extract_twins
+from scale import linked_twins, parse_twins, twins_parser
 
 from kg import pipeline
 from kg.export import write_graphml
@@ -31,23 +30,12 @@ def seconds(write) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=4000, help="papers: English abstracts and their Chinese twins")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kg-link-time.sqlite",
-                        help="extraction cache kept between runs")
-    parser.add_argument("--workers", type=int, default=2, help="extraction processes (for what the cache lacks)")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    args = parser.parse_args()
-    if not args.data.is_file():
-        print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
+    args = parse_twins(twins_parser(__doc__))
+    if args is None:
         return 1
-    papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers)
+    graph = pipeline.graph_corpus(linked_twins(args))
     with tempfile.TemporaryDirectory() as tmp:
-        options = pipeline.BuildOptions()
-        corpus = pipeline.link_papers(papers, extractions, options, pipeline.min_concept_papers(options, len(papers)),
-                                      workers=args.workers)
-        graph = pipeline.graph_corpus(corpus)
-        print(f"{len(papers):,} papers\n")
+        print(f"{len(graph.corpus.papers):,} papers\n")
         print(f"{'file':18} {'nodes':>9} {'edges':>10} {'MB':>7} {'networkx s':>11} {'kg s':>7} {'ratio':>6}")
         total_nx = total_kg = 0.0
         for name, g in (("graph.graphml", graph.bipartite), ("concepts.graphml", graph.concepts),

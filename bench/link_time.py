@@ -16,15 +16,12 @@ link the corpus the same way.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import resource
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from scale import DEFAULT_DATA, extract_twins
+from scale import extract_twins, parse_twins, twins_parser
 
 from kg import pipeline
 
@@ -41,16 +38,10 @@ def _children_cpu() -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=4000, help="papers: English abstracts and their Chinese twins")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kg-link-time.sqlite",
-                        help="extraction cache kept between runs")
-    parser.add_argument("--workers", type=int, default=2, help="extraction processes (for what the cache lacks)")
+    parser = twins_parser(__doc__)
     parser.add_argument("--link-workers", type=int, default=1, help="processes reading the Chinese clause spans")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    args = parser.parse_args()
-    if not args.data.is_file():
-        print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
+    args = parse_twins(parser)
+    if args is None:
         return 1
     start = time.perf_counter()
     papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers)

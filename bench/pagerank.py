@@ -13,38 +13,26 @@ from the reference, and how many of the reference's top 200 concepts are in the 
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 import time
-from pathlib import Path
 
+import igraph  # noqa: F401  (kg imports it where a graph is ranked: here before any clock starts)
 import networkx as nx
-from scale import DEFAULT_DATA, extract_twins
+from scale import linked_twins, parse_twins, twins_parser
 
-from kg import analyse, pipeline
+from kg import analyse
 from kg.graph import concept_graph
 
 TOP = 200
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=4000, help="papers: English abstracts and their Chinese twins")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kg-link-time.sqlite",
-                        help="extraction cache kept between runs")
-    parser.add_argument("--workers", type=int, default=2, help="extraction processes (for what the cache lacks)")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    args = parser.parse_args()
-    if not args.data.is_file():
-        print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
+    args = parse_twins(twins_parser(__doc__))
+    if args is None:
         return 1
-    papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers)
-    options = pipeline.BuildOptions()
-    corpus = pipeline.link_papers(papers, extractions, options, pipeline.min_concept_papers(options, len(papers)),
-                                  workers=args.workers)
+    corpus = linked_twins(args)
     g = concept_graph(corpus)
-    print(f"{len(papers):,} papers: a co-occurrence graph of {g.number_of_nodes():,} concepts and "
+    print(f"{len(corpus.papers):,} papers: a co-occurrence graph of {g.number_of_nodes():,} concepts and "
           f"{g.number_of_edges():,} links\n")
     reference = nx.pagerank(g, weight="weight", tol=1e-13, max_iter=10_000)
     best = sorted(reference, key=lambda k: (-reference[k], k))[:TOP]

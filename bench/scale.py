@@ -45,7 +45,7 @@ import psutil
 from kg import pipeline
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.extract import ENGLISH_MODELS, Extractor
-from kg.model import Paper
+from kg.model import Corpus, Paper
 from kg.read import ReadReport, read_papers
 from kg.store import STORE_FILE
 
@@ -77,6 +77,26 @@ def write_jsonl(rows: list[dict], path: Path) -> Path:
     return path
 
 
+def twins_parser(doc: str) -> argparse.ArgumentParser:
+    """--n, --cache, --workers and --data, for the benchmarks of later stages (`extract_twins`)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=4000, help="papers: English abstracts and their Chinese twins")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kg-link-time.sqlite",
+                        help="extraction cache kept between runs")
+    parser.add_argument("--workers", type=int, default=2, help="extraction processes (for what the cache lacks)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    return parser
+
+
+def parse_twins(parser: argparse.ArgumentParser) -> argparse.Namespace | None:
+    """The arguments, or None (said on stderr) when the corpus is not beside this clone."""
+    args = parser.parse_args()
+    if args.data.is_file():
+        return args
+    print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
+    return None
+
+
 def extract_twins(data: Path, n: int, cache: Path, workers: int = 2) -> tuple[list[Paper], list]:
     """N papers of the twins corpus (`load_records(..., both=True)`) read and extracted through
     the extraction cache `cache` (kept between runs), for the benchmarks of the later stages."""
@@ -85,6 +105,14 @@ def extract_twins(data: Path, n: int, cache: Path, workers: int = 2) -> tuple[li
         pairs = list(extract_stream(read_papers([path], report=ReadReport()), ExtractorConfig(),
                                     EngineOptions(workers=workers, cache=cache)))
     return [p for p, _ in pairs], [e for _, e in pairs]
+
+
+def linked_twins(args: argparse.Namespace) -> Corpus:
+    """The corpus `kg build` links from `extract_twins`' papers (`twins_parser`'s options)."""
+    papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers)
+    options = pipeline.BuildOptions()
+    return pipeline.link_papers(papers, extractions, options, pipeline.min_concept_papers(options, len(papers)),
+                                workers=args.workers)
 
 
 def words(papers: list[Paper]) -> int:
