@@ -319,8 +319,8 @@ class ZhEnLinker:
         self._next: dict[str, set[str]] = {}
         self._starts: set[str] = set()
         self._ends: set[str] = set()
-        self._ends_of: dict[str, set[str]] = {}
-        self._outer: dict[tuple[str, str], bool] = {}
+        self._ends_of: dict[str, set[str]] = {}  # first word of a key → last words of such keys
+        self._outer: dict[tuple[str, str], bool] = {}  # (first, last) Chinese words → _may_span
         self._edges: dict[str, frozenset[str]] = {}
         self._pairs: dict[tuple[str, str], bool] = {}
         self._word_edges: dict[tuple[str, bool], frozenset[str]] = {}
