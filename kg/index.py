@@ -79,8 +79,7 @@ def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Grap
                     db.executemany("INSERT INTO projection_nodes VALUES (?, ?, ?)",
                                    ((name, n, _dump(d)) for n, d in sorted(projection.nodes(data=True))))
                     db.executemany("INSERT INTO projection_edges VALUES (?, ?, ?, ?, ?)",
-                                   ((name, a, b, float(d.get("weight", 0)), _dump(d)) if a < b else
-                                    (name, b, a, float(d.get("weight", 0)), _dump(d))
+                                   ((name, min(a, b), max(a, b), float(d.get("weight", 0)), _dump(d))
                                     for a, b, d in projection.edges(data=True)))
             db.executescript(_INDEXES)  # built once the rows are in, not kept up row by row
         finally:
