@@ -94,11 +94,13 @@ def _graphml_chunks(g: nx.Graph) -> Iterator[str]:
     for name, _, _ in keys:
         opening[name] = f'<data key="{_escape(name, _XML_SPECIAL_ATTRIBUTE)}">'
 
+    def value(name: object, v: object) -> str:
+        return f"{opening[str(name)]}{_escape(str(v), _XML_SPECIAL_TEXT)}</data>\n"
+
     def element(start: str, end: str, data: dict) -> str:
         if not data:
             return _checked(start + "/>\n")
-        values = "".join(f"  {opening[str(k)]}{_escape(str(v), _XML_SPECIAL_TEXT)}</data>\n" for k, v in data.items())
-        return _checked(f"{start}>\n{values}{end}")
+        return _checked(f"{start}>\n{''.join('  ' + value(k, v) for k, v in data.items())}{end}")
 
     yield ("<?xml version='1.0' encoding='utf-8'?>\n"
            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -108,8 +110,8 @@ def _graphml_chunks(g: nx.Graph) -> Iterator[str]:
         name = _escape(name, _XML_SPECIAL_ATTRIBUTE)
         yield _checked(f'<key id="{name}" for="{scope}" attr.name="{name}" attr.type="{kind}"/>\n')
     yield f'<graph edgedefault="{"directed" if g.is_directed() else "undirected"}">'
-    for name, value in g.graph.items():
-        yield _checked(f"{opening[str(name)]}{_escape(str(value), _XML_SPECIAL_TEXT)}</data>\n")
+    for name, v in g.graph.items():
+        yield _checked(value(name, v))
     for node, d in g.nodes(data=True):
         yield element(f'<node id="{_escape(str(node), _XML_SPECIAL_ATTRIBUTE)}"', "</node>\n", d)
     for a, b, d in g.edges(data=True):
