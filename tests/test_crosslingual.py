@@ -6,7 +6,9 @@ below are the measured figures minus a small margin, so a regression shows up as
 
 from __future__ import annotations
 
+import gc
 import logging
+import weakref
 from pathlib import Path
 
 import pytest
@@ -176,6 +178,20 @@ def test_purpose_markers_and_light_verbs_are_no_words_of_the_term(dictionary):
     assert link("以 增加", ["mean increase", "increase"], dictionary).en_key == "increase"
     assert link("来 学习", ["past study", "study"], dictionary).en_key == "study"
     assert link("方法 进行", ["methodological advance", "method"], dictionary).en_key == "method"
+
+
+def test_a_used_linker_is_freed_when_dropped(dictionary):
+    """Without the cyclic collector: a corpus's linker is big, and the graphs built after
+    linking are a build's peak of memory."""
+    used = linker(["federated learning", "supervised training setting"], dictionary)
+    assert used.link("联邦 学习".split()) and used.link("监督 训练 设置".split())  # strict, relaxed
+    gone = weakref.ref(used)
+    gc.disable()
+    try:
+        del used
+        assert gone() is None
+    finally:
+        gc.enable()
 
 
 def test_may_link_is_a_necessary_condition_for_link(dictionary, glossary):
