@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 from pathlib import Path
 import xml.etree.ElementTree as ET
@@ -215,6 +216,30 @@ def test_clauses_read_by_forked_workers_give_byte_identical_files(seed_out, extr
     pipeline.graph_corpus(corpus).save(tmp_path)
     for name in sorted(SAVED_FILES):
         assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
+
+
+def test_linking_pauses_the_cycle_collector_and_makes_no_cycles(extractor, seeds_dir, monkeypatch):
+    """The pause (`cyclic_gc_paused`) is safe only while linking leaves no reference cycles:
+    their garbage would stay until the collector is back."""
+    from kg.engine import extract_stream
+    from kg.read import read_papers
+
+    papers, extractions = zip(*extract_stream(read_papers([seeds_dir]), extractor=extractor))
+    seen = []
+    link_corpus = pipeline.link_corpus
+    monkeypatch.setattr(pipeline, "link_corpus", lambda *a, **k: seen.append(gc.isenabled()) or link_corpus(*a, **k))
+    monkeypatch.setattr(pipeline, "SPAN_WORKERS_FROM", 1)  # the forked span readers too
+    for workers in (1, 2):
+        gc.collect()
+        gc.disable()
+        try:
+            pipeline.link_papers(papers, extractions, workers=workers)
+            assert gc.collect() == 0  # unreachable objects found: none
+        finally:
+            gc.enable()
+    assert seen == [False, False]
+    pipeline.link_papers(papers[:2], extractions[:2])
+    assert gc.isenabled()
 
 
 # ------------------------------------------------------------------ small builds
