@@ -4,13 +4,15 @@ on the whole graph.graphml."""
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
+from contextlib import closing
 
 import pytest
 
 from kg import pipeline, query
 from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX
-from kg.index import INDEX_FILE, GraphIndex
+from kg.index import INDEX_FILE, GraphIndex, write_index
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +90,20 @@ def test_the_last_hop_carries_only_the_attributes_asked_for(whole, index):
     assert all(part.nodes[p] == whole.nodes[p] for p in first)  # the first hop whole
     assert all(part.edges[node, p] == whole.edges[node, p] for p in first)
     assert all(part.edges[p, n] == {} for p in first for n in part[p] if n != node)
+
+
+def test_attributes_are_stored_as_json_that_reads_back_the_same(tmp_path):
+    """Every type a graph attribute takes, non-ASCII text as written, keys in order."""
+    import networkx as nx
+
+    attrs = {"weight": 0.1 + 0.2, "label": '图神经网络 & <GNN> "q"\n', "papers": 3, "tiny": 1e-05, "zero": -0.0,
+             "big": 2**40, "aliases": "", "kind": "concept"}
+    g = nx.Graph()
+    g.add_node(CONCEPT_PREFIX + "gnn", **attrs)
+    write_index(g, tmp_path / INDEX_FILE)
+    with closing(sqlite3.connect(tmp_path / INDEX_FILE)) as db:
+        (text,) = db.execute("SELECT attrs FROM nodes").fetchone()
+    assert json.loads(text) == attrs and list(json.loads(text)) == sorted(attrs)
+    assert "图神经网络" in text  # not \u escapes
+    with GraphIndex(tmp_path / INDEX_FILE) as index:
+        assert index.around([CONCEPT_PREFIX + "gnn"], 1).nodes[CONCEPT_PREFIX + "gnn"] == attrs
