@@ -13,27 +13,18 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import networkx as nx
-from scale import linked_twins, parse_twins, twins_parser
+from scale import seconds, twins_graph
 
-from kg import pipeline
 from kg.export import write_graphml
 
 
-def seconds(write) -> float:
-    start = time.perf_counter()
-    write()
-    return time.perf_counter() - start
-
-
 def main() -> int:
-    args = parse_twins(twins_parser(__doc__))
-    if args is None:
+    graph = twins_graph(__doc__)
+    if graph is None:
         return 1
-    graph = pipeline.graph_corpus(linked_twins(args))
     with tempfile.TemporaryDirectory() as tmp:
         print(f"{len(graph.corpus.papers):,} papers\n")
         print(f"{'file':18} {'nodes':>9} {'edges':>10} {'MB':>7} {'networkx s':>11} {'kg s':>7} {'ratio':>6}")

@@ -17,10 +17,9 @@ import json
 import sqlite3
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from scale import linked_twins, parse_twins, twins_parser
+from scale import seconds, twins_graph
 
 from kg import index, pipeline
 
@@ -46,16 +45,14 @@ def rows(path: Path) -> dict[str, list[tuple]]:
 
 
 def write(graph: pipeline.KnowledgeGraph, path: Path) -> float:
-    start = time.perf_counter()
-    index.write_index(graph.bipartite, path, {"concepts": graph.concepts, "papers": graph.papers})
-    return time.perf_counter() - start
+    return seconds(lambda: index.write_index(graph.bipartite, path, {"concepts": graph.concepts,
+                                                                      "papers": graph.papers}))
 
 
 def main() -> int:
-    args = parse_twins(twins_parser(__doc__))
-    if args is None:
+    graph = twins_graph(__doc__)
+    if graph is None:
         return 1
-    graph = pipeline.graph_corpus(linked_twins(args))
     with tempfile.TemporaryDirectory() as tmp:
         ours, theirs = Path(tmp) / "kg.sqlite", Path(tmp) / "stdlib.sqlite"
         kg_dump = index._dump

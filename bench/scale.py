@@ -115,6 +115,20 @@ def linked_twins(args: argparse.Namespace) -> Corpus:
                                 workers=args.workers)
 
 
+def twins_graph(doc: str) -> pipeline.KnowledgeGraph | None:
+    """The graphs `kg build` makes of `linked_twins`' corpus (options from `twins_parser(doc)`),
+    or None when the corpus is not beside this clone (said on stderr)."""
+    args = parse_twins(twins_parser(doc))
+    return None if args is None else pipeline.graph_corpus(linked_twins(args))
+
+
+def seconds(work: Callable[[], object]) -> float:
+    """Wall time of one call."""
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
 def words(papers: list[Paper]) -> int:
     return sum(len(p.text.split()) if p.lang == "en" else len(p.text) for p in papers)
 
