@@ -46,8 +46,8 @@ CREATE INDEX projection_edges_by_b ON projection_edges (graph, b);
 
 
 def _dump(attrs: dict) -> str:
-    """Attributes as compact JSON, keys sorted. orjson rather than the standard library: encoding
-    was a third of writing graph.sqlite at 20,000 twins, which is a third of saving
+    """Attributes as compact JSON, keys sorted. orjson rather than the standard library: at
+    20,000 twins encoding was a third of writing graph.sqlite, the largest part of saving
     (`python bench/index.py`)."""
     return orjson.dumps(attrs, option=orjson.OPT_SORT_KEYS).decode()
 
