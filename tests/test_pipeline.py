@@ -196,11 +196,17 @@ def test_building_twice_gives_byte_identical_files(seed_out, extractor, seeds_di
         assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
 
 
-def test_clauses_read_by_forked_workers_give_byte_identical_files(seed_out, extractor, seeds_dir, tmp_path,
-                                                                  monkeypatch):
-    from kg import spans
+@pytest.fixture(scope="module")
+def seed_extractions(extractor, seeds_dir):
+    """The seeds read and extracted, not yet linked: (papers, extractions)."""
     from kg.engine import extract_stream
     from kg.read import read_papers
+
+    return tuple(zip(*extract_stream(read_papers([seeds_dir]), extractor=extractor)))
+
+
+def test_clauses_read_by_forked_workers_give_byte_identical_files(seed_out, seed_extractions, tmp_path, monkeypatch):
+    from kg import spans
 
     used = []
 
@@ -210,7 +216,7 @@ def test_clauses_read_by_forked_workers_give_byte_identical_files(seed_out, extr
 
     monkeypatch.setattr(pipeline, "SPAN_WORKERS_FROM", 1)
     monkeypatch.setattr(pipeline, "read_clause_spans", one_paper_a_batch)
-    papers, extractions = zip(*extract_stream(read_papers([seeds_dir]), extractor=extractor))
+    papers, extractions = seed_extractions
     corpus = pipeline.link_papers(papers, extractions, workers=2)
     assert used == [2]
     pipeline.graph_corpus(corpus).save(tmp_path)
@@ -218,13 +224,10 @@ def test_clauses_read_by_forked_workers_give_byte_identical_files(seed_out, extr
         assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
 
 
-def test_linking_pauses_the_cycle_collector_and_makes_no_cycles(extractor, seeds_dir, monkeypatch):
+def test_linking_pauses_the_cycle_collector_and_makes_no_cycles(seed_extractions, monkeypatch):
     """The pause (`cyclic_gc_paused`) is safe only while linking leaves no reference cycles:
     their garbage would stay until the collector is back."""
-    from kg.engine import extract_stream
-    from kg.read import read_papers
-
-    papers, extractions = zip(*extract_stream(read_papers([seeds_dir]), extractor=extractor))
+    papers, extractions = seed_extractions
     seen = []
     link_corpus = pipeline.link_corpus
     monkeypatch.setattr(pipeline, "link_corpus", lambda *a, **k: seen.append(gc.isenabled()) or link_corpus(*a, **k))
