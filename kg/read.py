@@ -281,6 +281,16 @@ def _used_in_chinese(char: str) -> bool:
     return zipf_frequency(char, "zh") > 0
 
 
+@lru_cache(maxsize=None)
+def _script(char: str) -> str:
+    """"cjk", "latin", the name of another script in `_OTHER_SCRIPTS`, or "" (digits, marks)."""
+    if _CJK.match(char):
+        return "cjk"
+    if _LATIN.match(char):
+        return "latin"
+    return next((name for name, pattern in _OTHER_SCRIPTS.items() if pattern.match(char)), "")
+
+
 def unsupported_language(text: str) -> str | None:
     """Why `text` is neither English nor Chinese, or None when it is one of them.
 
@@ -288,9 +298,15 @@ def unsupported_language(text: str) -> str | None:
     its words are among that language's commonest (and not English's) than among English's
     commonest, and they make at least a tenth of it: technical English has few function
     words, but even fewer French, German or Spanish ones."""
-    plain = text.isascii()  # most English abstracts: no other script to count
-    counts = {name: 0 if plain else len(pattern.findall(text)) for name, pattern in _OTHER_SCRIPTS.items()}
-    cjk, latin = 0 if plain else len(_CJK.findall(text)), len(_LATIN.findall(text))
+    # one counting pass over the text and a lookup per distinct character: a regex per script
+    # was half of reading a corpus
+    chars = Counter(text)
+    counts = dict.fromkeys(_OTHER_SCRIPTS, 0) | {"cjk": 0, "latin": 0}
+    for char, n in chars.items():
+        script = _script(char)
+        if script:
+            counts[script] += n
+    cjk, latin = counts.pop("cjk"), counts.pop("latin")
     if cjk + latin + sum(counts.values()) == 0:
         return "no words (no letters of any script)"
     if counts["Japanese"] and counts["Japanese"] >= 0.1 * (cjk + counts["Japanese"]):
@@ -299,14 +315,14 @@ def unsupported_language(text: str) -> str | None:
     if most > max(cjk, latin):
         return f"language not supported ({script} script); kg reads English and Chinese"
     if cjk >= latin / 3:  # detect_language's rule in letters: Chinese words are 1-3 characters
-        rare = sum(1 for ch in _CJK.findall(text) if not _used_in_chinese(ch))
+        rare = sum(n for char, n in chars.items() if _script(char) == "cjk" and not _used_in_chinese(char))
         if rare > MAX_RARE_HAN or rare > 0.05 * cjk:
             return f"not Chinese text ({rare} of its {cjk} Han characters are not used in Chinese)"
         return None
     words = re.findall(r"[^\W\d_]{2,}", text.lower())  # not the single letters of formulas
     english, foreign = _common_words()
-    english_hits = sum(w in english for w in words)
-    hits_by_lang = Counter(lang for w in words for lang in foreign.get(w, ()))
+    english_hits = sum(map(english.__contains__, words))
+    hits_by_lang = Counter(lang for w in words if w in foreign for lang in foreign[w])
     hits, lang = max(((n, lang) for lang, n in hits_by_lang.items()), default=(0, ""))
     if hits >= max(3, 0.1 * len(words)) and hits > english_hits:
         return f"language not supported (looks like '{lang}'); kg reads English and Chinese"
