@@ -3,6 +3,10 @@ plus a factory for small hand-built corpora (no NLP involved) for the graph-leve
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
+import signal
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -104,3 +108,16 @@ def small_corpus() -> Corpus:
 def small_kg(small_corpus) -> pipeline.KnowledgeGraph:
     """The small corpus through the real graph + analysis stages (no NLP)."""
     return pipeline.graph_corpus(small_corpus)
+
+
+def _kill_worker_processes(*_progress: int) -> None:
+    for child in multiprocessing.active_children():
+        # a worker killed at an earlier call may be reaped between the listing and the kill
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)  # as the out-of-memory killer would
+
+
+@pytest.fixture
+def kill_worker_processes() -> Callable[..., None]:
+    """A progress callback that kills this process's worker processes each time it is called."""
+    return _kill_worker_processes

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
-import signal
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -119,13 +117,9 @@ def test_interrupted_run_resumes_without_redoing_finished_batches(tmp_path, seed
     assert len(out) == len(seed_papers)
 
 
-def test_an_extraction_worker_that_dies_is_a_clear_error(seed_papers):
-    def kill_the_workers(n: int) -> None:
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGKILL)  # as the out-of-memory killer would
-
+def test_an_extraction_worker_that_dies_is_a_clear_error(seed_papers, kill_worker_processes):
     with pytest.raises(EngineError, match="an extraction worker process died"):
-        list(extract_stream(seed_papers, engine=EngineOptions(workers=2, batch_size=2), on_progress=kill_the_workers))
+        list(extract_stream(seed_papers, engine=EngineOptions(workers=2, batch_size=2), on_progress=kill_worker_processes))
     assert not multiprocessing.active_children()
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
-import signal
 
 import pytest
 
@@ -72,11 +70,7 @@ def test_an_interrupt_stops_the_workers_with_the_reading(dictionary):
     assert not multiprocessing.active_children()
 
 
-def test_a_worker_that_dies_is_a_clear_error_not_a_traceback(dictionary):
-    def kill_the_workers(n: int, total: int) -> None:
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGKILL)  # as the out-of-memory killer would
-
+def test_a_worker_that_dies_is_a_clear_error_not_a_traceback(dictionary, kill_worker_processes):
     with pytest.raises(EngineError, match="a process reading Chinese clauses died"):
-        read_clause_spans(linker(dictionary), papers(200), workers=2, batch_size=2, on_progress=kill_the_workers)
+        read_clause_spans(linker(dictionary), papers(200), workers=2, batch_size=2, on_progress=kill_worker_processes)
     assert not multiprocessing.active_children()
