@@ -44,7 +44,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 out = Console()
 err = Console(stderr=True)
 
-GraphDir = Annotated[Path, typer.Option("--graph", "-g", help="Directory written by `kg build`.")]
+# a session of questions about one workspace names it once: `export KG_GRAPH=out`
+GraphDir = Annotated[Path, typer.Option("--graph", "-g", envvar="KG_GRAPH", show_envvar=True,
+                                        help="Directory written by `kg build`.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 

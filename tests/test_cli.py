@@ -117,6 +117,14 @@ def test_top_table(runner, seed_out, seed_graph):
     assert seed_graph.rankings[0].label in result.stdout
 
 
+def test_the_workspace_can_be_named_once_in_kg_graph(runner, seed_out, seed_graph):
+    result = runner.invoke(app, ["top", "--json", "-n", "2"], env={"KG_GRAPH": str(seed_out)})
+    assert result.exit_code == 0, result.stderr
+    assert [r["key"] for r in json.loads(result.stdout)] == [r.key for r in seed_graph.rankings[:2]]
+    missing = runner.invoke(app, ["top"], env={"KG_GRAPH": None})
+    assert missing.exit_code == 2 and "--graph" in missing.stderr
+
+
 def test_concept_json(runner, seed_out):
     result = run(runner, "concept", "GNN", "-g", seed_out, "--json")
     assert result.exit_code == 0, result.stderr
