@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -327,6 +327,7 @@ class ZhEnLinker:
         self._stems_by_root: dict[str, set[str]] = defaultdict(set)  # first four letters → key stems
         self._compatible: dict[tuple[str, str], frozenset[str]] = {}
         self._bounds: dict[tuple[str, bool], bool] = {}  # a corpus has a vocabulary, not millions of words
+        self._stem_papers: Counter[str] | None = None  # key word stem → English papers (see `_sense_use`)
         self._word_readings: dict[tuple[str, str, bool], tuple[_Reading, ...]] = {}
         self._word_options: dict[tuple[str, bool, bool], list[_Reading]] = {}
         self._glossary_text = "\n".join(self.glossary)
@@ -690,7 +691,10 @@ class ZhEnLinker:
         return None
 
     def gloss(self, zh_words: Sequence[str]) -> str:
-        """An English label for a phrase: glossary terms (longest first), else each word's first sense."""
+        """An English label for a phrase: glossary terms (longest first), else each word's sense
+        that this corpus's English uses most (`_sense_use`), the k-th sense's use divided by k:
+        结果 is "result" in a corpus of papers, not its first sense "bear fruit"; a sense far
+        down CEDICT's list must be much more used than the first (a small corpus counts little)."""
         atoms, out, i = self._atoms(zh_words), [], 0
         while i < len(atoms):
             for j in range(len(atoms), i, -1):
@@ -701,9 +705,20 @@ class ZhEnLinker:
             else:
                 word = atoms[i]
                 senses = [word.lower()] if word.isascii() else self._senses(word)
-                out.append(senses[0] if senses else word)
+                ranked = enumerate(senses, start=1)
+                out.append(max(ranked, key=lambda ks: self._sense_use(ks[1]) / ks[0])[1] if senses else word)
                 i += 1
         return " ".join(out)
+
+    def _sense_use(self, sense: str) -> int:
+        """English papers of this corpus using the sense's least used word (0 if any is unused)."""
+        if self._stem_papers is None:  # only glosses need it: made on the first
+            self._stem_papers = Counter()
+            for key in self.keys:
+                for s in {stem(w) for w in _tokens(key)}:
+                    self._stem_papers[s] += self.papers.get(key, 1)
+        words = _tokens(sense)
+        return min((self._stem_papers[stem(w)] for w in words), default=0)
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,18 @@ def test_gloss_prefers_the_glossary(dictionary, glossary):
     assert linker([], dictionary).gloss("GNN 的 模型".split()) == "gnn model"
 
 
+def test_an_unlinked_word_is_glossed_by_the_sense_the_corpus_uses(dictionary):
+    # CEDICT lists 结果 as "bear fruit" first (its 3rd sense is "result") and 动态 as "movement"
+    # (its 5th is "dynamic"): a corpus of papers writes "result" and "dynamic". A later sense
+    # must be used more than the first by its rank; unused senses leave CEDICT's first
+    papers = linker({"experimental result": 3, "dynamic process": 8, "movement": 1}, dictionary)
+    assert papers.gloss("实验 结果".split()).split()[-1] == "result"
+    assert papers.gloss("动态 过程".split()).split()[0] == "dynamic"
+    assert linker({"movement": 1, "dynamic process": 4}, dictionary).gloss(["动态"]) == "movement"
+    assert linker({"movement": 1, "dynamic process": 6}, dictionary).gloss(["动态"]) == "dynamic"
+    assert linker([], dictionary).gloss("实验 结果".split()).endswith("bear fruit")
+
+
 def test_glossary_file_is_well_formed():
     lines = GLOSSARY_PATH.read_text(encoding="utf-8").splitlines()
     body = [line for line in lines if line and not line.startswith("#")]
