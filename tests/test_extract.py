@@ -78,6 +78,19 @@ def test_coordination_keeps_the_last_conjunct(english):
     assert "backward pass" in keys(ex)
 
 
+def test_an_adverb_hyphenated_into_the_modifier_stays(english):
+    ex = en(english, "We study robust and differentially-private algorithms with fully-connected layers "
+                     "and highly efficient models.")
+    assert {"differentially private algorithm", "fully connected layer", "efficient model"} <= set(keys(ex))
+
+
+def test_the_last_conjunct_loses_its_own_numbers_and_determiners(english):
+    ex = en(english, "The corpus covers 46 natural and 13 programming languages. "
+                     "We compare the forward and the backward passes of two large and three small models.")
+    assert {"programming language", "backward pass", "small model"} <= set(keys(ex))
+    assert not any(k.split()[0] in {"13", "the", "three"} for k in keys(ex)), keys(ex)
+
+
 def test_singular_acronym():
     assert singular_acronym("GNNs") == "GNN"
     assert singular_acronym("OTA-FL") == "OTA-FL"
