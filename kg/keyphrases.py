@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kg import pipeline
-from kg.extract import Extractor, typeset
+from kg.extract import Extractor, concept_text
 from kg.link import NESTED
 from kg.model import Corpus, Extraction, Paper
 
@@ -88,8 +88,8 @@ def gather_evidence(papers: Sequence[Paper], extractions: Sequence[Extraction],
         for m in ex.mentions:
             first_at[m.surface] = min(first_at.get(m.surface, m.position), m.position)
             word_counts.update(m.key.split())
-        # the mentions' offsets are into the text as the extractor read it, LaTeX typeset
-        text, title = typeset(paper.text), typeset(paper.title)
+        # the mentions' offsets are into the text as the extractor read it (LaTeX typeset, …)
+        text, title = concept_text(paper.text, paper.lang), concept_text(paper.title, paper.lang)
         length = max(1, len(text))
         title_end = len(title) if text.startswith(title) else 0
         rows = []

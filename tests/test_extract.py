@@ -352,3 +352,22 @@ def test_latex_spacing_commands_are_spaces(english):
     assert typeset("a model, i.e.\\ a network of 5\\,ms delay") == "a model, i.e. a network of 5 ms delay"
     found = keys(en(english, "We train a network, i.e.\\ a graph neural network."))
     assert "graph neural network" in found and not any("\\" in k for k in found)
+
+
+def test_citations_and_arxiv_link_stand_ins_are_no_concepts(english):
+    ex = en(english, "We extend the topic model of \\citet{mnih2007} (see \\cite[p.~3]{x}). "
+                     "Our code is at this https URL and the data at this http URL.")
+    assert "topic model" in keys(ex)
+    assert not {"cit", "url", "https url", "http url"} & set(keys(ex)), keys(ex)
+
+
+def test_google_chinese_latex_with_a_space_after_the_backslash_is_typeset(chinese):
+    from kg.extract import concept_text
+
+    text = "一个动态的\\ citet {mnih2007}主题模型，我们称之为\\ textsc {DeNSe}的模型。代码在这个https URL上，数据在此https网址获得。"
+    assert concept_text(text, "zh") == "一个动态的主题模型，我们称之为DeNSe的模型。代码在上，数据在获得。"
+    # English keeps TeX's control space: "i.e.\\ the" is a space, not a command
+    assert concept_text("i.e.\\ the model", "en") == "i.e. the model"
+    ex = next(chinese.extract([Paper("t:2", "", text, "zh")]))
+    assert not any(w in k for k in keys(ex) for w in ("citet", "textsc", "https", "url")), keys(ex)
+    assert "主题模型" in keys(ex) or "主题 模型" in keys(ex), keys(ex)
