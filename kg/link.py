@@ -45,8 +45,11 @@ MAX_NESTED_LINKS = 20
 #: many words and characters, like the extractor's noun phrases.
 MAX_SPAN_WORDS = 6
 MAX_SPAN_CHARS = 16
-#: Words a span neither starts nor ends with (particles Google Translate adds around a phrase).
-ZH_SPAN_EDGES = frozenset("的 之 中 从 在 和 与 及 以及 或 或者 对 对于 了 等 于 为 被 将 把 由 其 该 这 这些 那些 所 着 地 是 也 都 并 而".split())
+#: Words a span neither starts nor ends with (particles Google Translate adds around a phrase),
+#: and the pronouns, which no term holds: at 72,000 papers 我们 发现 "we find" was read as
+#: "us detection" (我们 "us" + 发现 "detect") in 1,143 papers, and 本文 提出 as "textual post"
+ZH_SPAN_EDGES = frozenset("的 之 中 从 在 和 与 及 以及 或 或者 对 对于 了 等 于 为 被 将 把 由 其 该 这 这些 那些 所 着 地 是 也 都 并 而 "
+                          "我 我们 你 你们 您 他 他们 她 她们 它 它们 本文".split())
 
 #: The particles a span may hold inside ("X 的 Y"); any other in ZH_SPAN_EDGES ends it.
 ZH_SPAN_INNER = frozenset("的 之".split())
@@ -120,6 +123,14 @@ def acronym_key(short: str) -> str:
     return " ".join(short.replace("-", " ").lower().split())
 
 
+def written_acronyms(surface: str) -> set[str]:
+    """The keys of the acronyms `surface` writes in capitals: "SETs" → "set", "OTA-FL" → "ota fl",
+    "GNN4Com" → "gnn4com" and "gnn". A word written in lower case or capitalised ("set", "Set")
+    is the word, not the acronym it spells."""
+    return {acronym_key(singular_acronym(w)) for w in [*_WORD.findall(surface), *_LETTERS.findall(surface)]
+            if sum(c.isupper() for c in w) >= 2}
+
+
 def clause_spans(segments: str) -> list[str]:
     """Word spans (keys) of a Chinese paper's clauses (`Extraction.segments`) that may name a concept
     across the noun-phrase grammar's bounds: two words or more, not starting or ending with a
@@ -171,6 +182,7 @@ class AcronymTable:
 
     corpus_wide: dict[str, str] = field(default_factory=dict)
     per_paper: dict[tuple[str, str], str] = field(default_factory=dict)
+    written: dict[tuple[str, str], str] = field(default_factory=dict)  # (paper, key) → short as defined there
     surfaces: dict[str, AcronymDef] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)  # shorts that came from the fallback table
 
@@ -185,6 +197,7 @@ class AcronymTable:
                 short = acronym_key(d.short)
                 long_key = to_english(d)
                 table.per_paper[(ex.paper_id, short)] = long_key
+                table.written[(ex.paper_id, short)] = d.short
                 table.surfaces.setdefault(short, d)
                 if not d.short.islower():
                     long_forms[short].add(long_key)
@@ -203,6 +216,15 @@ class AcronymTable:
 
     def resolve(self, paper_id: str, key: str) -> str | None:
         return self.per_paper.get((paper_id, key)) or self.corpus_wide.get(key)
+
+    def resolve_written(self, paper_id: str, key: str, surface: str) -> str | None:
+        """`resolve` for a mention written `surface`, when it writes the acronym: in capitals
+        ("SET", "GNNs") or as its paper defined it ("cod"). At 72,000 papers one paper defined
+        "sparse evolutionary training (SET)" and another "universal sentence encoder (USE)", and
+        the word "set" or "use" of 3,056 papers became those concepts."""
+        if key in written_acronyms(surface) or self.written.get((paper_id, key)) in _WORD.findall(surface):
+            return self.resolve(paper_id, key)
+        return None
 
     def expand(self, paper_id: str, key: str) -> list[str]:
         """`key` with an acronym spelt out, and the shorter concepts its long form contains."""
@@ -259,7 +281,7 @@ def link_corpus(
     def canonical(paper_id: str, m: Mention) -> tuple[str, Link | None]:
         key = m.key
         link: Link | None = None
-        long_key = acronyms.resolve(paper_id, key)
+        long_key = acronyms.resolve_written(paper_id, key, m.surface)
         if long_key is not None and long_key != key:
             layer = "glossary" if key in acronyms.known else "acronym"
             link = Link(layer, m.surface, f"{acronyms.surfaces[key].short} = {long_key}")
@@ -352,8 +374,7 @@ def link_corpus(
             # when written as one: in 72,000 papers someone defines MAP or DEEP, and "map
             # construction" or "deep model" are no mentions of their long forms
             if any(acronyms.resolve(paper_id, p) for p in prefixes):  # the surfaces are read only then
-                written = {acronym_key(singular_acronym(w)) for s in surfaces
-                           for w in [*_WORD.findall(s), *_LETTERS.findall(s)] if sum(c.isupper() for c in w) >= 2}
+                written = set().union(*map(written_acronyms, surfaces))
                 prefixes = [part for p in prefixes for part in (acronyms.expand(paper_id, p) if p in written else [p])]
             if key.isascii():
                 specific = [p for p in prefixes if p in standalone and specific_enough(p)]

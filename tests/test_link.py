@@ -57,6 +57,18 @@ def test_lower_case_acronym_resolves_only_in_its_own_paper():
     assert ("b", "cod") in corpus.occurrences and ("b", "cyclooctadiene") not in corpus.occurrences
 
 
+def test_an_acronym_resolves_only_where_it_is_written_as_one():
+    # "sparse evolutionary training (SET)": the word "set" is no use of it, here or elsewhere
+    set_def = AcronymDef("SET", "sparse evolutionary training", "sparse evolutionary training", "en")
+    a = Extraction("a", "en", [mention("set", "set"), mention("set", "SET")], [set_def])
+    b = Extraction("b", "en", [mention("set", "Set"), mention("set", "sets")])
+    c = Extraction("c", "en", [mention("set", "SETs")])
+    corpus = link_corpus([paper("a"), paper("b"), paper("c")], [a, b, c], generic=GENERIC)
+    assert corpus.occurrences[("a", "sparse evolutionary training")] == ["SET"]  # "set" is the word
+    assert ("b", "sparse evolutionary training") not in corpus.occurrences
+    assert corpus.occurrences[("c", "sparse evolutionary training")] == ["SETs"]
+
+
 def test_nested_phrase_counts_for_the_standalone_concept_it_ends_with():
     a = Extraction("a", "en", [mention("multi agent deep reinforcement learning")])
     b = Extraction("b", "en", [mention("reinforcement learning")])
@@ -114,6 +126,8 @@ def test_clause_spans_skip_particles_at_their_edges_and_latin_only_spans():
     assert not any("|" in s for s in spans) and all(len(s.split()) >= 2 for s in spans)
     joined = clause_spans("语义 和 框架 的 识别")  # 的 may stand inside a span, 和 ends it
     assert "框架 的 识别" in joined and not any("和" in s for s in joined)
+    pronouns = clause_spans("我们 发现 语义 框架 | 本文 提出 模型")  # "we find", "this paper proposes"
+    assert "发现 语义 框架" in pronouns and not any("我们" in s or "本文" in s for s in pronouns)
 
 
 def test_a_clause_span_that_reads_as_an_english_term_is_a_mention():
