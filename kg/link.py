@@ -41,6 +41,16 @@ NESTED = " (nested)"  # marks a surface credited to a shorter concept inside the
 #: Longer phrases listed as a concept's "nested" evidence; the rest are counted.
 MAX_NESTED_LINKS = 20
 
+#: A dictionary reading that ties this many Chinese papers or more to an English concept is
+#: dropped when the Chinese papers' share of the corpus's Chinese papers is over
+#: MAX_READING_SHARE_RATIO times the English papers' share of its English papers: a translation
+#: is about as common as its original. At 20,000 twins 解决方案 ("solution", not in CEDICT) was
+#: read as "solved plan", a key of 1 English paper, in 146 Chinese papers (756 times its share),
+#: and spans such as 提升 实验 as "up experiment" (409 times); true readings stay under 5 times,
+#: a few near 18 (Google writes one Chinese for several English spellings).
+MIN_READING_PAPERS = 10
+MAX_READING_SHARE_RATIO = 20.0
+
 #: Word spans of a Chinese clause read for English concepts (see `span_concepts`): at most this
 #: many words and characters, like the extractor's noun phrases.
 MAX_SPAN_WORDS = 6
@@ -70,6 +80,9 @@ class LinkOptions:
     # on a field's worth of abstracts most concepts occur once, and a map of a field is about
     # what recurs; papers left without concepts stay papers of the graph
     min_papers: int = 1
+    # dictionary readings far more common in Chinese than their English (see MAX_READING_SHARE_RATIO)
+    min_reading_papers: int = MIN_READING_PAPERS
+    max_reading_share_ratio: float = MAX_READING_SHARE_RATIO
 
 
 @cache
@@ -245,6 +258,31 @@ def _label(aliases: Counter[str], key: str) -> str:
     return min(pool, key=lambda ns: (-ns[0], len(ns[1]), ns[1]))[1]
 
 
+def implausible_readings(extractions: Sequence[Extraction], read_chinese: Callable[[str], ZhHit | None],
+                         zh_span_linker: ZhLinkFn, options: LinkOptions) -> frozenset[tuple[str, str]]:
+    """(English key, "dictionary") for the keys whose dictionary readings are too common in the
+    Chinese papers for what the English papers use them (see MAX_READING_SHARE_RATIO): the
+    Chinese papers a Chinese noun phrase or clause span would tie to the key, against the
+    English papers using it or a longer phrase ending with it."""
+    english_papers: Counter[str] = Counter()
+    chinese_papers: Counter[str] = Counter()
+    n_en = n_zh = 0
+    for ex in extractions:
+        if ex.lang == "en":
+            n_en += 1
+            keys = {m.key for m in ex.mentions}
+            english_papers.update(keys | {part for key in keys for part in nested_parts(key)})
+        else:
+            n_zh += 1
+            hits = [read_chinese(m.key) for m in ex.mentions if m.lang == "zh" and not m.key.isascii()]
+            hits += [hit for span in clause_spans(ex.segments) if is_span_term(hit := zh_span_linker(span.split()))]
+            chinese_papers.update({hit[0] for hit in hits if hit is not None and hit[1] == "dictionary"})
+    ratio = options.max_reading_share_ratio
+    return frozenset((key, "dictionary") for key, papers in chinese_papers.items()
+                     if papers >= options.min_reading_papers
+                     and papers / n_zh > ratio * max(english_papers[key], 1) / max(n_en, 1))
+
+
 def link_corpus(
     papers: Sequence[Paper],
     extractions: Sequence[Extraction],
@@ -263,12 +301,19 @@ def link_corpus(
     stricter and quicker, as most spans are no term."""
     zh_cache: dict[str, ZhHit | None] = {}
 
-    def zh_to_english(key: str) -> ZhHit | None:
+    def read_chinese(key: str) -> ZhHit | None:
         if zh_linker is None:
             return None
         if key not in zh_cache:
             zh_cache[key] = zh_linker(key.split())
         return zh_cache[key]
+
+    implausible = implausible_readings(extractions, read_chinese, zh_span_linker or zh_linker, options) \
+        if zh_linker is not None else frozenset()
+
+    def zh_to_english(key: str) -> ZhHit | None:
+        hit = read_chinese(key)
+        return None if hit is not None and (hit[0], hit[1]) in implausible else hit
 
     def acronym_long_key(d: AcronymDef) -> str:
         if d.lang == "zh":
@@ -330,7 +375,7 @@ def link_corpus(
         # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
         for span in clause_spans(ex.segments) if zh_linker is not None else ():
             hit = (zh_span_linker or zh_linker)(span.split())  # not cached here: most spans are read once
-            if not is_span_term(hit):
+            if not is_span_term(hit) or (hit[0], hit[1]) in implausible:
                 continue
             surface = "".join(span.split())
             key, link = thesaurus(hit[0], surface, Link(hit[1], surface, hit[2]))

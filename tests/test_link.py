@@ -152,6 +152,30 @@ def test_a_clause_span_that_reads_as_an_english_term_is_a_mention():
     assert not any("|" in k for k in plain.concepts)
 
 
+def test_a_reading_far_more_common_in_chinese_than_its_english_is_dropped():
+    # 12 Chinese papers of 12 write 解决方案 (solution), which the dictionary reads "solved plan",
+    # a phrase of 1 English paper of 30 (30 times as common); 提升 实验 is a span read "up experiment"
+    def corpus_with(english_users: int):
+        english = [Extraction(f"e{i}", "en", [mention("solved plan" if i < english_users else "image model"),
+                                              mention("up experiment" if i < english_users else "image model")])
+                   for i in range(30)]
+        chinese = [Extraction(f"z{i}", "zh", [mention("解决 方案", "解决方案", "zh"), mention("图像 模型", "图像模型", "zh")],
+                              segments="提升 实验") for i in range(12)]
+        readings = {"解决 方案": ("solved plan", "dictionary", "解决=solve + 方案=plan"),
+                    "提升 实验": ("up experiment", "dictionary", "提升=up + 实验=experiment"),
+                    "图像 模型": ("image model", "dictionary", "图像=image + 模型=model")}
+        extractions = english + chinese
+        return link_corpus([paper(ex.paper_id, ex.lang) for ex in extractions], extractions, generic=GENERIC,
+                           zh_linker=lambda words: readings.get(" ".join(words)))
+
+    rare = corpus_with(english_users=1)
+    assert ("z0", "solved plan") not in rare.occurrences and ("z0", "解决 方案") in rare.occurrences
+    assert ("z0", "up experiment") not in rare.occurrences
+    assert ("z0", "image model") in rare.occurrences  # as common in both languages: kept
+    common = corpus_with(english_users=2)  # 12/12 of the Chinese against 2/30 of the English: 15 times
+    assert ("z0", "solved plan") in common.occurrences and ("z0", "up experiment") in common.occurrences
+
+
 def test_specific_modifier_is_mentioned_but_generic_one_is_not():
     a = Extraction("a", "en", [mention("transformer language model"), mention("language model")])
     b = Extraction("b", "en", [mention("transformer"), mention("language")])
