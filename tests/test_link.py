@@ -49,6 +49,24 @@ def test_ambiguous_acronym_stays_apart_outside_its_papers():
     assert ("c", "rl") in corpus.occurrences
 
 
+def test_an_acronym_with_a_dominant_long_form_resolves_as_its_definitions_write_it():
+    gan = AcronymDef("GAN", "generative adversarial network", "generative adversarial networks", "en")
+    gallium = AcronymDef("GaN", "gallium nitride", "gallium nitride", "en")
+    defining = [Extraction(f"d{i}", "en", [mention("gan", "GAN")], [gan]) for i in range(9)]
+    physics = Extraction("p", "en", [mention("gan", "GaN")], [gallium])
+    users = [Extraction("u", "en", [mention("gan", "GANs")]), Extraction("v", "en", [mention("gan", "GaN")])]
+    extractions = [*defining, physics, *users]
+    corpus = link_corpus([paper(ex.paper_id) for ex in extractions], extractions, generic=GENERIC)
+    assert corpus.occurrences[("u", "generative adversarial network")] == ["GANs"]  # 9 of 10 definitions…
+    assert ("p", "gallium nitride") in corpus.occurrences
+    assert ("v", "gan") in corpus.occurrences  # …but "GaN" is not how they write it
+    # two definitions of each: no long form dominates, and GAN stays apart outside its papers
+    even = [*defining[:2], Extraction("q", "en", [], [AcronymDef("GAN", "graph attention network", "", "en")]),
+            Extraction("r", "en", [], [AcronymDef("GAN", "graph attention network", "", "en")]), users[0]]
+    apart = link_corpus([paper(ex.paper_id) for ex in even], even, generic=GENERIC)
+    assert ("u", "gan") in apart.occurrences
+
+
 def test_lower_case_acronym_resolves_only_in_its_own_paper():
     a = Extraction("a", "en", [mention("cod")], [AcronymDef("cod", "cyclooctadiene", "cyclooctadiene", "en")])
     b = Extraction("b", "en", [mention("cod")])
