@@ -450,6 +450,9 @@ def link_corpus(
                 specific = [hit[0] for hit in hits
                             if hit and hit[0] in standalone and hit[0].isascii() and specific_enough(hit[0])]
             for suffix in nested_parts(key) + specific:
+                if suffix in acronyms.corpus_wide or (paper_id, suffix) in acronyms.per_paper:
+                    # an acronym written as one names its long form: "Wasserstein [GAN]"
+                    suffix = next(filter(None, (acronyms.resolve_written(paper_id, suffix, s) for s in surfaces)), suffix)
                 if suffix not in standalone and not key.isascii():  # 多智能体 [强化学习] → its English node
                     hit = zh_to_english(suffix)
                     suffix = hit[0] if hit else suffix

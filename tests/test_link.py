@@ -67,6 +67,15 @@ def test_an_acronym_with_a_dominant_long_form_resolves_as_its_definitions_write_
     assert ("u", "gan") in apart.occurrences
 
 
+def test_an_acronym_ending_a_phrase_counts_for_its_long_form():
+    gan = AcronymDef("GAN", "generative adversarial network", "generative adversarial networks", "en")
+    a = Extraction("a", "en", [mention("generative adversarial network")], [gan])
+    b = Extraction("b", "en", [mention("wasserstein gan", "Wasserstein GANs")])
+    corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
+    assert corpus.occurrences[("b", "generative adversarial network")] == ["Wasserstein GANs (nested)"]
+    assert "wasserstein gan" in corpus.concepts["generative adversarial network"].links[-1].surface
+
+
 def test_lower_case_acronym_resolves_only_in_its_own_paper():
     a = Extraction("a", "en", [mention("cod")], [AcronymDef("cod", "cyclooctadiene", "cyclooctadiene", "en")])
     b = Extraction("b", "en", [mention("cod")])
