@@ -141,12 +141,31 @@ def acronym_key(short: str) -> str:
     return " ".join(short.replace("-", " ").lower().split())
 
 
-def written_acronyms(surface: str) -> set[str]:
-    """The keys of the acronyms `surface` writes in capitals: "SETs" → "set", "OTA-FL" → "ota fl",
-    "GNN4Com" → "gnn4com" and "gnn". A word written in lower case or capitalised ("set", "Set")
+def capitalised_acronyms(surface: str) -> list[str]:
+    """The acronyms `surface` writes in capitals, singular: "SETs" → "SET", "OTA-FL" → "OTA-FL",
+    "GNN4Com" → "GNN4Com" and "GNN". A word written in lower case or capitalised ("set", "Set")
     is the word, not the acronym it spells."""
-    return {acronym_key(singular_acronym(w)) for w in [*_WORD.findall(surface), *_LETTERS.findall(surface)]
-            if sum(c.isupper() for c in w) >= 2}
+    return [singular_acronym(w) for w in [*_WORD.findall(surface), *_LETTERS.findall(surface)]
+            if sum(c.isupper() for c in w) >= 2]
+
+
+def written_acronyms(surface: str) -> set[str]:
+    """The keys of `capitalised_acronyms(surface)`: "SETs" → "set", "OTA-FL" → "ota fl"."""
+    return {acronym_key(w) for w in capitalised_acronyms(surface)}
+
+
+def english_key_papers(extractions: Sequence[Extraction], long_forms: bool = False) -> Counter[str]:
+    """Key → English papers using it, or a longer phrase ending with it (the shorter concepts
+    inside English phrases count: "image sensitivity" inside "resulting image sensitivity");
+    with `long_forms`, also the English long forms the papers define acronyms by."""
+    papers: Counter[str] = Counter()
+    for ex in extractions:
+        if ex.lang == "en":
+            keys = {m.key for m in ex.mentions}
+            if long_forms:
+                keys |= {d.long_key for d in ex.acronyms if d.lang == "en"}
+            papers.update(keys | {part for key in keys for part in nested_parts(key)})
+    return papers
 
 
 def clause_spans(segments: str) -> list[str]:
@@ -255,9 +274,8 @@ class AcronymTable:
                 return self.per_paper[(paper_id, key)]
             return None
         long_key = self.corpus_wide.get(key)
-        capitals = [singular_acronym(w) for w in [*words, *_LETTERS.findall(surface)] if sum(c.isupper() for c in w) >= 2]
         if long_key and any(acronym_key(w) == key and self.case_meaning.get((key, w), long_key) == long_key
-                            for w in capitals):
+                            for w in capitalised_acronyms(surface)):
             return long_key
         return None
 
@@ -286,16 +304,12 @@ def implausible_readings(extractions: Sequence[Extraction], read_chinese: Callab
     Chinese papers for what the English papers use them (see MAX_READING_SHARE_RATIO): the
     Chinese papers a Chinese noun phrase or clause span would tie to the key, against the
     English papers using it or a longer phrase ending with it."""
-    english_papers: Counter[str] = Counter()
+    english_papers = english_key_papers(extractions)
     chinese_papers: Counter[str] = Counter()
-    n_en = n_zh = 0
+    n_en = sum(ex.lang == "en" for ex in extractions)
+    n_zh = len(extractions) - n_en
     for ex in extractions:
-        if ex.lang == "en":
-            n_en += 1
-            keys = {m.key for m in ex.mentions}
-            english_papers.update(keys | {part for key in keys for part in nested_parts(key)})
-        else:
-            n_zh += 1
+        if ex.lang != "en":
             hits = [read_chinese(m.key) for m in ex.mentions if m.lang == "zh" and not m.key.isascii()]
             hits += [hit for span in clause_spans(ex.segments) if is_span_term(hit := zh_span_linker(span.split()))]
             chinese_papers.update({hit[0] for hit in hits if hit is not None and hit[1] == "dictionary"})

@@ -13,7 +13,6 @@ import gc
 import logging
 import io
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -31,7 +30,7 @@ from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, forget_words, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of, sort_attributes
-from kg.link import MIN_TERMHOOD, LinkOptions, ZhHit, link_corpus, nested_parts
+from kg.link import MIN_TERMHOOD, LinkOptions, ZhHit, english_key_papers, link_corpus
 from kg.model import Corpus, Extraction, Paper
 from kg.spans import read_clause_spans
 from kg.read import Columns, ReadError, ReadReport, read_papers
@@ -245,13 +244,10 @@ def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> ZhHit | None:
 def zh_linker(extractions: Sequence[Extraction], options: BuildOptions) -> ZhEnLinker | None:
     """A Chinese → English linker over the English concepts of this corpus (None if it has none).
     `link_papers` asks for one only when there are Chinese papers to link."""
-    english: Counter[str] = Counter()  # key → English papers using it (decides ambiguous readings)
-    for ex in extractions:
-        if ex.lang == "en":
-            keys = {m.key for m in ex.mentions} | {d.long_key for d in ex.acronyms if d.lang == "en"}
-            # the shorter concepts inside English phrases are targets too: 图像灵敏度 finds "image
-            # sensitivity" inside "resulting image sensitivity", and the nested rule then joins them
-            english.update(keys | {part for key in keys for part in nested_parts(key)})
+    # key → English papers using it (decides ambiguous readings); the shorter concepts inside
+    # English phrases are targets too: 图像灵敏度 finds "image sensitivity" inside "resulting
+    # image sensitivity", and the nested rule then joins them
+    english = english_key_papers(extractions, long_forms=True)
     if not english:
         return None
     glossary = load_glossary() if options.glossary else {}
