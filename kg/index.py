@@ -24,7 +24,7 @@ import orjson
 
 from kg.atomic import atomic_path
 from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX, concept_node, paper_node
-from kg.query import RANK_BY, QueryError, no_concept, no_paper, normal_name
+from kg.query import RANK_BY, QueryError, best_named, no_concept, no_paper, normal_name
 
 INDEX_FILE = "graph.sqlite"
 
@@ -124,10 +124,16 @@ class GraphIndex:
         want = normal_name(term)
         if self.has(concept_node(want)):
             return concept_node(want)
-        row = self._db.execute("SELECT node FROM names WHERE name = ? ORDER BY node LIMIT 1", (want,)).fetchone()
-        if row:
-            return row[0]
+        rows = self._db.execute("SELECT id, attrs FROM nodes WHERE id IN (SELECT node FROM names WHERE name = ?)",
+                                (want,)).fetchall()
+        if rows:
+            return best_named(want, [(node, json.loads(attrs), self._surfaces(node)) for node, attrs in rows])
         raise no_concept(term, (r[0] for r in self._db.execute("SELECT DISTINCT name FROM names ORDER BY name")))
+
+    def _surfaces(self, concept: str) -> Iterator[str]:
+        """The `surfaces` of each edge of a concept node (for `kg.query.best_named`)."""
+        rows = self._db.execute("SELECT attrs ->> '$.surfaces' FROM edges WHERE concept = ?", (concept,))
+        return (surfaces or "" for surfaces, in rows)
 
     def top(self, by: str = "pagerank", n: int = 10) -> list[dict]:
         """`kg.query.top` without building a graph of every concept node: at 72,000 papers that

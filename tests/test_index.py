@@ -107,3 +107,20 @@ def test_attributes_are_stored_as_json_that_reads_back_the_same(tmp_path):
     assert "图神经网络" in text  # not \u escapes
     with GraphIndex(tmp_path / INDEX_FILE) as index:
         assert index.around([CONCEPT_PREFIX + "gnn"], 1).nodes[CONCEPT_PREFIX + "gnn"] == attrs
+
+
+def test_a_name_of_several_concepts_finds_the_node_find_concept_finds(tmp_path):
+    import networkx as nx
+    from kg.graph import concept_node, paper_node
+
+    g = nx.Graph()
+    for key, label, aliases, papers in (("baseline cnn", "baseline CNN", "CNN", 1), ("cnn filter", "CNN filter", "CNN", 3),
+                                        ("convolutional neural network", "convolutional neural network", "CNN | CNNs", 9)):
+        g.add_node(concept_node(key), kind="concept", key=key, label=label, aliases=aliases, papers=papers)
+        g.add_edge(concept_node(key), paper_node("p"), surfaces=aliases if papers == 9 else key)
+    g.nodes[paper_node("p")].update(kind="paper", paper_id="p", title="t", lang="en")
+    write_index(g, tmp_path / INDEX_FILE)
+    with GraphIndex(tmp_path / INDEX_FILE) as index:
+        for name in ("CNN", "cnns", "CNN filter"):
+            assert index.concept(name) == query.find_concept(g, name)
+        assert index.concept("cnn") == concept_node("convolutional neural network")

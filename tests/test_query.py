@@ -41,6 +41,40 @@ def test_find_concept_by_chinese_alias(g):
     assert find_concept(g, "fl") == concept_node("federated learning")
 
 
+def _named(*concepts):
+    """A bipartite graph of concepts given as (key, label, aliases, papers)."""
+    g = nx.Graph()
+    for key, label, aliases, papers in concepts:
+        g.add_node(concept_node(key), kind="concept", key=key, label=label, aliases=aliases, papers=papers)
+    return g
+
+
+def test_a_name_of_several_concepts_goes_to_the_one_in_most_papers():
+    g = _named(("baseline cnn model", "baseline CNN model", "CNN | baseline CNN model", 2),
+               ("convolutional neural network", "convolutional neural network", "CNN | CNNs", 40),
+               ("cnn filter", "CNN filter", "CNN filter", 90))
+    assert find_concept(g, "cnn") == concept_node("convolutional neural network")
+    assert find_concept(g, "CNNs") == concept_node("convolutional neural network")
+
+
+def test_a_name_goes_to_the_concept_whose_papers_write_it_not_to_a_hub_that_only_lists_it():
+    # a bad definition "neural network (RNN)" made RNN an alias of a concept of many papers
+    g = _named(("neural network", "neural network", "RNN | neural networks", 100),
+               ("recurrent neural network", "recurrent neural network", "RNN | RNNs", 10))
+    for i in range(3):
+        g.add_edge(concept_node("recurrent neural network"), paper_node(f"p{i}"), surfaces="RNN | RNNs")
+    g.add_edge(concept_node("neural network"), paper_node("p0"), surfaces="neural networks")
+    assert find_concept(g, "RNN") == concept_node("recurrent neural network")
+
+
+def test_a_name_that_is_a_label_beats_the_same_name_as_an_alias():
+    g = _named(("z", "Transformer", "transformers", 3), ("b", "vision transformer", "Transformer | ViT", 50))
+    assert find_concept(g, "transformer") == concept_node("z")
+    # equal papers: the first by key
+    g = _named(("y", "model y", "M", 5), ("x", "model x", "M", 5))
+    assert find_concept(g, "m") == concept_node("x")
+
+
 def test_unknown_concept_suggests_close_names(g):
     with pytest.raises(QueryError, match="did you mean 'federated learning'"):
         find_concept(g, "federated lerning")
