@@ -315,6 +315,11 @@ def _schwartz_hearst_start(short: str, words: list[str]) -> int | None:
     return text[: li + 1].count(" ")
 
 
+def spells(short: str, long_key: str) -> bool:
+    """Whether an English long form can stand for `short` by Schwartz–Hearst's letter match."""
+    return _schwartz_hearst_start(short, long_key.split()) is not None
+
+
 _SKIPPABLE = frozenset("of and the in for to with on by from at a an - /".split())
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TypeGuard
 
-from kg.extract import singular_acronym
+from kg.extract import singular_acronym, spells
 from kg.model import AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
 
 #: Concepts scoring below this termhood are generic words and are left out of the graph.
@@ -231,7 +231,8 @@ class AcronymTable:
     @classmethod
     def build(cls, extractions: Sequence[Extraction], to_english: Callable[[AcronymDef], str],
               known: Mapping[str, str] = {}) -> AcronymTable:
-        """`known` (short → long key) fills in acronyms the corpus uses but never defines."""
+        """`to_english(d)`: the long key of definition `d` ("" when it is none after all). `known`
+        (short → long key) fills in acronyms the corpus uses but never defines."""
         table = cls()
         long_forms: dict[str, Counter[str]] = defaultdict(Counter)  # key → long key → definitions
         cases: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)  # (key, short as written) → long keys
@@ -239,6 +240,8 @@ class AcronymTable:
             for d in ex.acronyms:
                 short = acronym_key(d.short)
                 long_key = to_english(d)
+                if not long_key:  # no long form of this short after all
+                    continue
                 table.per_paper[(ex.paper_id, short)] = long_key
                 table.written[(ex.paper_id, short)] = d.short
                 table.surfaces.setdefault(short, d)
@@ -351,11 +354,31 @@ def link_corpus(
         hit = read_chinese(key)
         return None if hit is not None and (hit[0], hit[1]) in implausible else hit
 
+    # short → the long keys English definitions give it, and how often
+    english_long_forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for ex in extractions:
+        for d in ex.acronyms:
+            if d.lang == "en":
+                english_long_forms[acronym_key(d.short)][d.long_key] += 1
+    long_keys: dict[tuple[str, str], str] = {}  # (short, Chinese long key) → English long key or ""
+
     def acronym_long_key(d: AcronymDef) -> str:
-        if d.lang == "zh":
+        """The long form's key, English when read. A Chinese long form read into English that
+        cannot spell the short form was cut short by the noun-phrase grammar: 长短期记忆(LSTM)
+        gave 短期 记忆, "short term memory", and 神经网络(RNN) "neural network". It is the most
+        common English long form of that short ending with those words, if any, else no
+        definition at all (""): at 20,000 twins "neural network" had RNN, FFNN and MANN for
+        aliases, and LSTM was defined as "short term memory" 32 times."""
+        if d.lang != "zh":
+            return d.long_key
+        if (d.short, d.long_key) not in long_keys:
             hit = zh_to_english(d.long_key)
-            return hit[0] if hit else d.long_key
-        return d.long_key
+            key = hit[0] if hit else d.long_key
+            if key.isascii() and not spells(d.short, key):
+                fuller = [(n, k) for k, n in english_long_forms[acronym_key(d.short)].items() if k.endswith(" " + key)]
+                key = min(fuller, key=lambda nk: (-nk[0], nk[1]))[1] if fuller else ""
+            long_keys[(d.short, d.long_key)] = key
+        return long_keys[(d.short, d.long_key)]
 
     acronyms = AcronymTable.build(extractions, acronym_long_key, known_acronyms)
 
@@ -419,6 +442,8 @@ def link_corpus(
                 record(ex.paper_id, key, surface, surface, "zh", link)
         for d in ex.acronyms:  # the long form of a definition names the concept too
             key = acronym_long_key(d)
+            if not key:
+                continue
             aliases[key][d.short] += 0
             aliases[key][d.long_surface] += 0
             if (ex.paper_id, key) not in occurrences:  # only written inside a longer phrase:
@@ -475,7 +500,7 @@ def link_corpus(
                     nested.extend(intern(s + NESTED) for s in surfaces)  # the same phrases recur
                     containing[suffix].add(key)
 
-    defined = {acronym_long_key(d) for ex in extractions for d in ex.acronyms}
+    defined = {acronym_long_key(d) for ex in extractions for d in ex.acronyms} - {""}
     papers_per_key = Counter(key for _, key in occurrences) if options.min_papers > 1 else None
     concepts: dict[str, Concept] = {}
     dropped: dict[str, float] = {}

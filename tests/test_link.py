@@ -308,3 +308,28 @@ def test_a_defined_acronym_does_not_make_a_generic_word_a_term():
 def test_no_nested_part_begins_with_based():
     assert nested_parts("dictionary based approach") == ["approach"]
     assert nested_parts("deep graph based model") == ["graph based model", "model"]
+
+
+def test_a_chinese_long_form_cut_short_takes_the_english_long_form_it_ends():
+    # 长短期记忆(LSTM): the noun run before the bracket was 短期记忆, "short term memory"
+    readings = {"短期 记忆": "short term memory", "网络": "network"}
+
+    def linker(words):
+        english = readings.get(" ".join(words))
+        return (english, "dictionary", "") if english else None
+
+    en = [Extraction(f"e{i}", "en", [mention("long short term memory")],
+                     [AcronymDef("LSTM", "long short term memory", "long short-term memory", "en")]) for i in range(3)]
+    zh = Extraction("z", "zh", [mention("lstm", "LSTM", "zh")], [AcronymDef("LSTM", "短期 记忆", "短期记忆", "zh")])
+    # 网络(CNN): nothing ends with "network" among CNN's English long forms here: no definition
+    bad = Extraction("y", "zh", [mention("cnn", "CNN", "zh"), mention("网络", "网络", "zh")],
+                     [AcronymDef("CNN", "网络", "网络", "zh")])
+    papers = [paper(e.paper_id) for e in en] + [paper("z", "zh"), paper("y", "zh")]
+    corpus = link_corpus(papers, [*en, zh, bad], generic={"en": frozenset({"network"}), "zh": frozenset()},
+                         zh_linker=linker)
+    assert ("z", "long short term memory") in corpus.occurrences
+    assert "short term memory" not in corpus.concepts
+    assert ("y", "cnn") in corpus.occurrences
+    # a definition it is not makes no term of a generic word, nor an alias of CNN
+    assert "network" in corpus.dropped
+    assert not any("CNN" in c.aliases for c in corpus.concepts.values() if c.key != "cnn")
