@@ -333,11 +333,14 @@ def link_corpus(
     zh_span_linker: ZhLinkFn | None = None,
     known_acronyms: Mapping[str, str] = {},
     options: LinkOptions = LinkOptions(),
+    on_linked: Callable[[], None] | None = None,
 ) -> Corpus:
     """Merge per-paper mentions into corpus concepts, with the evidence of every merge.
 
     `zh_span_linker` reads the word spans of Chinese clauses (default: `zh_linker`); it may be
-    stricter and quicker, as most spans are no term."""
+    stricter and quicker, as most spans are no term. `on_linked` is called once every mention
+    is linked, before the concepts are made: the linkers are not asked again (`zh_gloss` is),
+    so their memory may go (see `ZhEnLinker.forget_index`)."""
     zh_cache: dict[str, ZhHit | None] = {}
 
     def read_chinese(key: str) -> ZhHit | None:
@@ -501,6 +504,9 @@ def link_corpus(
                     containing[suffix].add(key)
 
     defined = {acronym_long_key(d) for ex in extractions for d in ex.acronyms} - {""}
+    zh_cache.clear()
+    if on_linked is not None:
+        on_linked()
     papers_per_key = Counter(key for _, key in occurrences) if options.min_papers > 1 else None
     concepts: dict[str, Concept] = {}
     dropped: dict[str, float] = {}

@@ -201,6 +201,7 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
             zh_span_linker=(lambda words: spans.get(" ".join(words))) if linker else None,
             known_acronyms=known_acronyms() if options.glossary else {},
             options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus, min_papers=min_papers),
+            on_linked=(lambda: (linker.forget_index(), spans.clear())) if linker else None,
         )
     forget_words()  # the graphs come next, and they are the build's peak
     return corpus

@@ -339,3 +339,15 @@ def test_a_noun_modifier_meets_its_adjective_and_hua_reads_as_ize(dictionary):
     assert link("结构化 数据", ["structured data", "data"], dictionary).en_key == "structured data"
     assert link("参数化 模型", ["parameterized model", "model"], dictionary).en_key == "parameterized model"
     assert link("结构化 数据", ["structural data"], dictionary) is None  # not an adjective of another kind
+
+
+def test_a_linker_that_forgot_its_index_still_glosses_but_reads_no_more():
+    from kg.crosslingual import Dictionary, ZhEnLinker
+
+    linker = ZhEnLinker({"federated learning": 3, "experiment result": 2}, str.lower, Dictionary.load())
+    assert linker.link(["联邦", "学习"]) is not None
+    before = linker.gloss(["实验", "结果"])
+    linker.forget_index()
+    assert linker.gloss(["实验", "结果"]) == before
+    with pytest.raises(RuntimeError, match="forgotten"):
+        linker.link(["联邦", "学习"])

@@ -333,3 +333,23 @@ def test_a_chinese_long_form_cut_short_takes_the_english_long_form_it_ends():
     # a definition it is not makes no term of a generic word, nor an alias of CNN
     assert "network" in corpus.dropped
     assert not any("CNN" in c.aliases for c in corpus.concepts.values() if c.key != "cnn")
+
+
+def test_the_linkers_are_not_asked_again_once_on_linked_is_called():
+    calls = {"linked": 0}
+
+    def linker(words):
+        assert not calls["linked"], "asked after on_linked"
+        return ("graph neural network", "dictionary", "") if "".join(words) == "图神经网络" else None
+
+    def on_linked():
+        calls["linked"] += 1
+
+    a = Extraction("a", "en", [mention("graph neural network"), mention("neural network")])
+    b = Extraction("b", "zh", [mention("动态 图 神经网络", "动态图神经网络", "zh"), mention("图 神经网络", "图神经网络", "zh")],
+                   segments="提出 动态 图 神经网络 模型")
+    corpus = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC, zh_linker=linker,
+                         zh_gloss=lambda words: "dynamic graph neural network", on_linked=on_linked)
+    assert calls["linked"] == 1
+    assert ("b", "graph neural network") in corpus.occurrences
+    assert corpus.concepts["动态 图 神经网络"].label.startswith("dynamic graph neural network")
