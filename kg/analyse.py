@@ -67,7 +67,9 @@ def _igraph(g: nx.Graph, weight: str | None = None) -> tuple[igraph.Graph, list[
 
     nodes = list(g)
     index = {node: i for i, node in enumerate(nodes)}
-    h = igraph.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in g.edges()])
+    # a generator, not a list: igraph reads it into C, and at 72,000 papers the list was 3.5
+    # million tuples of two ints, about 450 MB at the graph stage's peak
+    h = igraph.Graph(n=len(nodes), edges=((index[a], index[b]) for a, b in g.edges()))
     if weight:
         h.es["weight"] = [float(d.get(weight, 1.0)) for _, _, d in g.edges(data=True)]
     return h, nodes

@@ -124,3 +124,20 @@ def test_a_name_of_several_concepts_finds_the_node_find_concept_finds(tmp_path):
         for name in ("CNN", "cnns", "CNN filter"):
             assert index.concept(name) == query.find_concept(g, name)
         assert index.concept("cnn") == concept_node("convolutional neural network")
+
+
+def test_edges_given_in_any_order_write_the_same_file(tmp_path):
+    import networkx as nx
+
+    edges = [(f"concept:c{i % 7}", f"paper:p{i % 11}", {"weight": i}) for i in range(40)]
+    ordered, shuffled = nx.Graph(), nx.Graph()
+    ordered.add_edges_from(sorted(edges))
+    shuffled.add_edges_from(reversed(sorted(edges)))
+    for g in (ordered, shuffled):
+        for n in g:
+            g.nodes[n]["kind"] = "concept" if n.startswith(CONCEPT_PREFIX) else "paper"
+    write_index(ordered, tmp_path / "a.sqlite")
+    write_index(shuffled, tmp_path / "b.sqlite")
+    assert (tmp_path / "a.sqlite").read_bytes() == (tmp_path / "b.sqlite").read_bytes()
+    with closing(sqlite3.connect(tmp_path / "b.sqlite")) as db:
+        assert db.execute("SELECT count(*) FROM edges").fetchone()[0] == len({(c, p) for c, p, _ in edges})
