@@ -353,3 +353,16 @@ def test_the_linkers_are_not_asked_again_once_on_linked_is_called():
     assert calls["linked"] == 1
     assert ("b", "graph neural network") in corpus.occurrences
     assert corpus.concepts["动态 图 神经网络"].label.startswith("dynamic graph neural network")
+
+
+def test_a_single_word_defined_as_a_long_form_is_still_judged_by_its_termhood():
+    # "image (I)" in one paper made "image" (termhood 0.29) a term of 20,573 papers at 72,000
+    common = [mention("image"), mention("video")]
+    a = Extraction("a", "en", common + [mention("open vocabulary detection")],
+                   [AcronymDef("I", "image", "image", "en"),
+                    AcronymDef("OVD", "open vocabulary detection", "open-vocabulary detection", "en")])
+    b = Extraction("b", "en", [mention("image"), mention("video")])
+    corpus = link_corpus([paper("a"), paper("b")], [a, b], generic={"en": frozenset(), "zh": frozenset()})
+    assert termhood("image", "en", frozenset()) < 0.4
+    assert "image" in corpus.dropped and "video" in corpus.dropped
+    assert corpus.concepts["open vocabulary detection"].termhood == 1.0
