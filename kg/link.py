@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from sys import intern
 from dataclasses import dataclass, field
 from functools import cache
@@ -166,6 +166,25 @@ def english_key_papers(extractions: Sequence[Extraction], long_forms: bool = Fal
                 keys |= {d.long_key for d in ex.acronyms if d.lang == "en"}
             papers.update(keys | {part for key in keys for part in nested_parts(key)})
     return papers
+
+
+#: Nouns ending in -s that are no plurals of another (and -ics words: "robotics", "physics").
+_INVARIANT_NOUNS = frozenset("means series species news diabetes lens".split())
+
+
+def plural_singulars(keys: Iterable[str]) -> dict[str, str]:
+    """English keys that are the regular plural of another key ("neural networks" → "neural
+    network"). The extractor makes a head noun singular when the tagger says it is a plural, but
+    a capitalised name is a proper noun to it: at 72,000 twins "Convolutional Neural Networks"
+    made a node of 86 papers beside "convolutional neural network", and "neural networks" one of
+    246. Only phrases: a word alone ("physics", "Cityscapes", "Kinetics") is left as tagged.
+    Words ending in -ss, -us, -is or -as are taken for no plurals ("loss", "corpus",
+    "analysis", "bias"), as `kg.crosslingual.stem` takes them, nor are -ics words and a few
+    invariant nouns ("k means")."""
+    known = set(keys)
+    return {key: key[:-1] for key in sorted(known)
+            if " " in key and key.endswith("s") and key[-2] not in "suia" and not key.endswith("ics")
+            and key.split()[-1] not in _INVARIANT_NOUNS and len(key.split()[-1]) > 3 and key[:-1] in known}
 
 
 def clause_spans(segments: str) -> list[str]:
@@ -357,12 +376,14 @@ def link_corpus(
         hit = read_chinese(key)
         return None if hit is not None and (hit[0], hit[1]) in implausible else hit
 
+    singular = plural_singulars(key for ex in extractions if ex.lang == "en"
+                                for key in [*(m.key for m in ex.mentions), *(d.long_key for d in ex.acronyms)])
     # short → the long keys English definitions give it, and how often
     english_long_forms: dict[str, Counter[str]] = defaultdict(Counter)
     for ex in extractions:
         for d in ex.acronyms:
             if d.lang == "en":
-                english_long_forms[acronym_key(d.short)][d.long_key] += 1
+                english_long_forms[acronym_key(d.short)][singular.get(d.long_key, d.long_key)] += 1
     long_keys: dict[tuple[str, str], str] = {}  # (short, Chinese long key) → English long key or ""
 
     def acronym_long_key(d: AcronymDef) -> str:
@@ -373,7 +394,7 @@ def link_corpus(
         definition at all (""): at 20,000 twins "neural network" had RNN, FFNN and MANN for
         aliases, and LSTM was defined as "short term memory" 32 times."""
         if d.lang != "zh":
-            return d.long_key
+            return singular.get(d.long_key, d.long_key)
         if (d.short, d.long_key) not in long_keys:
             hit = zh_to_english(d.long_key)
             key = hit[0] if hit else d.long_key
@@ -398,6 +419,8 @@ def link_corpus(
             if hit is not None:
                 key, layer, detail = hit
                 link = Link(layer, m.surface, detail)
+        if key in singular:
+            key, link = singular[key], link or Link("lemma", m.surface, f"{key} = {singular[key]}")
         return thesaurus(key, m.surface, link)
 
     def thesaurus(key: str, surface: str, link: Link | None) -> tuple[str, Link | None]:
@@ -492,6 +515,7 @@ def link_corpus(
                 specific = [hit[0] for hit in hits
                             if hit and hit[0] in standalone and hit[0].isascii() and specific_enough(hit[0])]
             for suffix in nested_parts(key) + specific:
+                suffix = singular.get(suffix, suffix)
                 if suffix in acronyms.corpus_wide or (paper_id, suffix) in acronyms.per_paper:
                     # an acronym written as one names its long form: "Wasserstein [GAN]"
                     suffix = next(filter(None, (acronyms.resolve_written(paper_id, suffix, s) for s in surfaces)), suffix)

@@ -366,3 +366,23 @@ def test_a_single_word_defined_as_a_long_form_is_still_judged_by_its_termhood():
     assert termhood("image", "en", frozenset()) < 0.4
     assert "image" in corpus.dropped and "video" in corpus.dropped
     assert corpus.concepts["open vocabulary detection"].termhood == 1.0
+
+
+def test_a_plural_key_left_by_a_proper_noun_tag_joins_its_singular():
+    # "Convolutional Neural Networks (CNNs)": the tagger took "Networks" for a proper noun
+    a = Extraction("a", "en", [mention("convolutional neural networks", "Convolutional Neural Networks")],
+                   [AcronymDef("CNN", "convolutional neural networks", "Convolutional Neural Networks", "en")])
+    b = Extraction("b", "en", [mention("convolutional neural network"), mention("cnn", "CNN"), mention("loss"),
+                               mention("los", "LOS")])
+    c = Extraction("c", "en", [mention("deep convolutional neural networks", "Deep Convolutional Neural Networks")])
+    corpus = link_corpus([paper("a"), paper("b"), paper("c")], [a, b, c], generic=GENERIC)
+    assert "convolutional neural networks" not in corpus.concepts
+    assert ("a", "convolutional neural network") in corpus.occurrences
+    assert ("b", "convolutional neural network") in corpus.occurrences  # CNN, defined in a
+    assert any(l.layer == "lemma" for l in corpus.concepts["convolutional neural network"].links)
+    assert ("c", "convolutional neural network") in corpus.occurrences  # nested in the plural phrase
+    from kg.link import plural_singulars
+
+    assert plural_singulars(["loss", "los", "corpus", "corpu", "analysis", "analysi", "bias", "bia", "physics",
+                             "physic", "k means", "k mean", "deep robotics", "deep robotic"]) == {}
+    assert plural_singulars(["neural networks", "neural network", "graphs"]) == {"neural networks": "neural network"}
