@@ -24,7 +24,7 @@ import orjson
 
 from kg.atomic import atomic_path
 from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX, concept_node, paper_node
-from kg.query import RANK_BY, QueryError, best_named, no_concept, no_paper, normal_name
+from kg.query import RANK_BY, QueryError, best_named, concept_names, no_concept, no_paper, normal_name
 
 INDEX_FILE = "graph.sqlite"
 
@@ -67,9 +67,8 @@ def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Grap
                 db.executemany("INSERT INTO nodes VALUES (?, ?, ?)",
                                ((n, str(d.get("kind", "")), _dump(d)) for n, d in sorted(g.nodes(data=True))))
                 db.executemany("INSERT INTO edges VALUES (?, ?, ?)", ((c, p, _dump(d)) for c, p, d in _edges_in_order(g)))
-                names = sorted({(normal_name(name), n) for n, d in g.nodes(data=True) if n.startswith(CONCEPT_PREFIX)
-                                for name in [d.get("label", ""), *str(d.get("aliases", "")).split(" | ")]
-                                if normal_name(name)})
+                names = sorted({(name, n) for n, d in g.nodes(data=True) if n.startswith(CONCEPT_PREFIX)
+                                for name in concept_names(d)})
                 db.executemany("INSERT INTO names VALUES (?, ?)", names)
                 for name, projection in sorted((projections or {}).items()):
                     db.executemany("INSERT INTO projection_nodes VALUES (?, ?, ?)",

@@ -120,8 +120,7 @@ def find_concept(g: nx.Graph, term: str) -> str:
         return concept_node(want)
     names: dict[str, list[str]] = defaultdict(list)
     for node in sorted(_concepts(g)):
-        attrs = g.nodes[node]
-        for name in {normal_name(n) for n in [attrs.get("label", ""), *str(attrs.get("aliases", "")).split(" | ")]}:
+        for name in concept_names(g.nodes[node]):
             names[name].append(node)
     if want in names:
         return best_named(want, [(node, g.nodes[node], (s for _, _, s in g.edges(node, data="surfaces", default="")))
@@ -129,10 +128,16 @@ def find_concept(g: nx.Graph, term: str) -> str:
     raise no_concept(term, names)
 
 
+def concept_names(attrs: Mapping) -> set[str]:
+    """The names a concept node answers to: its label and aliases as lookups compare them."""
+    return {name for name in map(normal_name, [attrs.get("label", ""), *str(attrs.get("aliases", "")).split(" | ")])
+            if name}
+
+
 def best_named(name: str, candidates: Iterable[tuple[str, Mapping, Iterable[str]]]) -> str:
     """Of the concept nodes that carry `name` (node, attributes, its edges' `surfaces`): the one
     it is the label of, else the one with the most papers writing it, the most papers, the first
-    key. At 20,000 papers "CNN" is an alias of "convolutional neural network", written so in 600
+    key. At 20,000 papers "CNN" is an alias of "convolutional neural network", written so in 748
     papers, and of "baseline convolutional neural network", which one paper defined; and a bad
     definition made "RNN" an alias of "neural network", in 5,511 papers, none writing it."""
     def order(candidate: tuple[str, Mapping, Iterable[str]]) -> tuple[bool, int, int, str]:
