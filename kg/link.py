@@ -290,9 +290,8 @@ class AcronymTable:
         another long form write it ("GaN"). At 72,000 papers one paper defined "sparse
         evolutionary training (SET)" and another "universal sentence encoder (USE)", and the word
         "set" or "use" of 3,056 papers became those concepts."""
-        words = _WORD.findall(surface)
         if (paper_id, key) in self.per_paper:
-            if key in written_acronyms(surface) or self.written[(paper_id, key)] in words:
+            if key in written_acronyms(surface) or self.written[(paper_id, key)] in _WORD.findall(surface):
                 return self.per_paper[(paper_id, key)]
             return None
         long_key = self.corpus_wide.get(key)
@@ -543,9 +542,9 @@ def link_corpus(
         words = generic.get(lang, frozenset())
         # a defined acronym makes its long form a term, but not a generic word: in 72,000 arXiv
         # abstracts someone writes "model (M)", and "model" would top every ranking
-        # and a word alone is judged by itself: at 72,000 papers 10,169 single words were made
-        # terms so, among them "image" (20,573 papers, termhood 0.29), "language", "video",
-        # "control" and 训练 "train", defined as the long form of some "(I)" or "(CT)" somewhere
+        # and a word alone is judged by itself: at 72,000 papers 73 single words under the
+        # termhood bound were made terms so, among them "image" (20,573 papers, termhood 0.29),
+        # "language", "video", "control" and 训练 "train", long forms of some "(I)" or "(CT)"
         defined_term = key in defined and key not in words and " " in key
         score = 1.0 if defined_term else termhood(key, lang, words, modifiers)
         if score < options.min_termhood:
