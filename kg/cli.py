@@ -195,11 +195,9 @@ def build(
                     on_step=bars.step if bars else pipeline.no_step)
             with err.status("graphs…", spinner="dots") if not (quiet or as_json) else nullcontext() as status:
                 on_step = (lambda step: status.update(f"{step}…")) if status else pipeline.no_step
-                graph = pipeline.graph_corpus(corpus, on_step)
-                graph.report = report
                 if strict and report.skipped:
                     _fail(f"--strict: {report.summary_line()}; nothing written", EXIT_STRICT)
-                written = pipeline.write_outputs(graph, output, options, on_step)
+                written, info = pipeline.save_corpus(corpus, output, options, report, on_step)
     except workspace.WorkspaceBusy as exc:
         _fail(str(exc), EXIT_BUSY)
     except (ReadError, pipeline.BuildError, StoreError, EngineError) as exc:
@@ -210,12 +208,11 @@ def build(
         kept = f"; the extractions finished so far are kept in {run.cache}, so the same command resumes" if run.cache else ""
         _fail(f"{output}: interrupted, no output changed{kept}", EXIT_INTERRUPTED)
     if as_json:
-        _print_json({**pipeline.summary(graph), "skipped": [p.to_dict() for p in report.skipped],
+        _print_json({**info, "skipped": [p.to_dict() for p in report.skipped],
                      "repaired": [p.to_dict() for p in report.repaired], "outputs": [str(p) for p in written]})
     if not quiet:
         _report_line(report, f"see {output / pipeline.SKIPPED_FILE}")
     if not quiet and not as_json:
-        info = pipeline.summary(graph)
         err.print(
             f"[green]built[/green] {rich.markup.escape(str(output))}: {info['papers']} papers, {info['concepts']} concepts, "
             f"{info['paper_concept_edges']} paper–concept edges, {info['concept_cooccurrence_edges']} "

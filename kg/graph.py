@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from kg.model import Corpus, Paper
+from kg.model import Concept, Corpus, Paper
 
 PAPER_PREFIX = "paper:"
 CONCEPT_PREFIX = "concept:"
@@ -27,6 +27,11 @@ def paper_node(paper_id: str) -> str:
 
 def concept_node(key: str) -> str:
     return CONCEPT_PREFIX + key
+
+
+def links_text(concept: Concept) -> str:
+    """A concept's evidence as one attribute (GraphML has no lists): "layer: surface (detail) | …"."""
+    return " | ".join(f"{l.layer}: {l.surface} ({l.detail})" for l in concept.links)
 
 
 def papers_of(corpus: Corpus) -> dict[str, set[str]]:
@@ -133,7 +138,7 @@ def bipartite_graph(corpus: Corpus) -> nx.Graph:
             papers=counts[key],
             termhood=concept.termhood,
             langs=" ".join(sorted(concept.langs)),
-            links=" | ".join(f"{l.layer}: {l.surface} ({l.detail})" for l in concept.links),
+            links=links_text(concept),
         )
         if key in years:
             g.nodes[concepts[key]]["mean_year"] = years[key]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import networkx as nx
@@ -55,30 +56,54 @@ def _dump(attrs: dict) -> str:
 def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Graph] | None = None) -> None:
     """The bipartite graph `g` and the `projections` by name ("concepts", "papers") into a new
     SQLite file at `path` (written aside, then moved)."""
-    papers = sum(1 for n in g if n.startswith(PAPER_PREFIX))
+    with index_writer(path) as index:
+        for name, projection in sorted((projections or {}).items()):
+            index.add_projection(name, projection)
+        index.add_graph(g)
+
+
+@contextmanager
+def index_writer(path: str | Path) -> Iterator[IndexWriter]:
+    """An `IndexWriter` on a new SQLite file, moved to `path` when the block ends without error:
+    a big build writes each graph as it is made and lets it go before making the next."""
     with atomic_path(path) as tmp:
         db = sqlite3.connect(tmp)
         try:
             # a file written aside and moved into place needs no journal and no syncs of its own
             # (publishing fsyncs it)
             db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
-            with db:
-                db.execute("INSERT INTO meta VALUES ('papers', ?)", (str(papers),))
-                db.executemany("INSERT INTO nodes VALUES (?, ?, ?)",
-                               ((n, str(d.get("kind", "")), _dump(d)) for n, d in sorted(g.nodes(data=True))))
-                db.executemany("INSERT INTO edges VALUES (?, ?, ?)", ((c, p, _dump(d)) for c, p, d in _edges_in_order(g)))
-                names = sorted({(name, n) for n, d in g.nodes(data=True) if n.startswith(CONCEPT_PREFIX)
-                                for name in concept_names(d)})
-                db.executemany("INSERT INTO names VALUES (?, ?)", names)
-                for name, projection in sorted((projections or {}).items()):
-                    db.executemany("INSERT INTO projection_nodes VALUES (?, ?, ?)",
-                                   ((name, n, _dump(d)) for n, d in sorted(projection.nodes(data=True))))
-                    db.executemany("INSERT INTO projection_edges VALUES (?, ?, ?, ?, ?)",
-                                   ((name, min(a, b), max(a, b), float(d.get("weight", 0)), _dump(d))
-                                    for a, b, d in projection.edges(data=True)))
+            yield IndexWriter(db)
             db.executescript(_INDEXES)  # built once the rows are in, not kept up row by row
         finally:
             db.close()
+
+
+class IndexWriter:
+    """The parts of graph.sqlite, each added once: the paper–concept graph and the projections."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def add_graph(self, g: nx.Graph) -> None:
+        """The paper–concept graph: its nodes, edges and the names its concepts are asked by."""
+        papers = sum(1 for n in g if n.startswith(PAPER_PREFIX))
+        with self._db as db:
+            db.execute("INSERT INTO meta VALUES ('papers', ?)", (str(papers),))
+            db.executemany("INSERT INTO nodes VALUES (?, ?, ?)",
+                           ((n, str(d.get("kind", "")), _dump(d)) for n, d in sorted(g.nodes(data=True))))
+            db.executemany("INSERT INTO edges VALUES (?, ?, ?)", ((c, p, _dump(d)) for c, p, d in _edges_in_order(g)))
+            names = sorted({(name, n) for n, d in g.nodes(data=True) if n.startswith(CONCEPT_PREFIX)
+                            for name in concept_names(d)})
+            db.executemany("INSERT INTO names VALUES (?, ?)", names)
+
+    def add_projection(self, name: str, projection: nx.Graph) -> None:
+        """A projection ("concepts", "papers") for the ego views."""
+        with self._db as db:
+            db.executemany("INSERT INTO projection_nodes VALUES (?, ?, ?)",
+                           ((name, n, _dump(d)) for n, d in sorted(projection.nodes(data=True))))
+            db.executemany("INSERT INTO projection_edges VALUES (?, ?, ?, ?, ?)",
+                           ((name, min(a, b), max(a, b), float(d.get("weight", 0)), _dump(d))
+                            for a, b, d in projection.edges(data=True)))
 
 
 def _edges_in_order(g: nx.Graph) -> Iterable[tuple[str, str, dict]]:

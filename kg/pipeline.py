@@ -13,7 +13,7 @@ import gc
 import logging
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from dataclasses import astuple, dataclass, field
@@ -25,11 +25,12 @@ from kg import query, workspace
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
 from kg.export import export, write_graphml
-from kg.index import INDEX_FILE, write_index
+from kg.index import INDEX_FILE, index_writer
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, forget_words, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
-from kg.graph import bipartite_graph, concept_graph, concept_node, paper_graph, papers_of, sort_attributes
+from kg.graph import (bipartite_graph, concept_graph, concept_node, links_text, paper_graph, papers_of,
+                      sort_attributes)
 from kg.link import MIN_TERMHOOD, LinkOptions, ZhHit, english_key_papers, link_corpus
 from kg.model import Corpus, Extraction, Paper
 from kg.spans import read_clause_spans
@@ -45,6 +46,8 @@ EXTRA_FORMATS = ("gexf", "json", "csv")
 SPAN_WORKERS_FROM = 2_000
 #: Papers a concept node of concepts.graphml lists by id and title (the others are counted).
 PAPER_TITLES_MAX = 50
+#: What a concept node of the paper–concept graph takes from the ranked co-occurrence graph.
+CONCEPT_METRICS = ("degree", "weighted_degree", "pagerank", "betweenness", "eigenvector", "cluster")
 #: Told the name of each step of `graph_corpus` and `write_outputs` as it starts: on a big corpus
 #: they take minutes with nothing else to show (the CLI puts the name on its spinner).
 OnStep = Callable[[str], None]
@@ -256,8 +259,17 @@ def zh_linker(extractions: Sequence[Extraction], options: BuildOptions) -> ZhEnL
 
 
 def graph_corpus(corpus: Corpus, on_step: OnStep = no_step) -> KnowledgeGraph:
-    on_step("paper–concept graph")
-    bipartite = bipartite_graph(corpus)
+    """All three graphs of a corpus, held together (a notebook's `kg.build`; `save_corpus`
+    writes a big corpus's graphs one at a time instead)."""
+    concepts, rankings = ranked_concept_graph(corpus, on_step)
+    bipartite = ranked_bipartite_graph(corpus, concept_metrics(concepts), on_step)
+    papers = clustered_paper_graph(corpus, on_step)
+    return KnowledgeGraph(corpus, bipartite, concepts, papers, rankings)
+
+
+def ranked_concept_graph(corpus: Corpus, on_step: OnStep = no_step) -> tuple[nx.Graph, list[Ranking]]:
+    """The co-occurrence graph with its concepts' centralities, clusters, evidence and papers
+    (concepts.graphml is read alone by ego views), and the concepts by PageRank."""
     on_step("co-occurrence graph")
     concepts = concept_graph(corpus)
     on_step("rankings")
@@ -265,20 +277,33 @@ def graph_corpus(corpus: Corpus, on_step: OnStep = no_step) -> KnowledgeGraph:
     docs = papers_of(corpus)
     titles = {p.id: p.title for p in corpus.papers}
     for key in concepts:
-        node = concept_node(key)
-        metrics = {m: concepts.nodes[key][m] for m in
-                   ("degree", "weighted_degree", "pagerank", "betweenness", "eigenvector", "cluster")}
-        bipartite.nodes[node].update(metrics)
-        concepts.nodes[key]["links"] = bipartite.nodes[node]["links"]
+        concepts.nodes[key]["links"] = links_text(corpus.concepts[key])
         concepts.nodes[key]["paper_titles"] = paper_titles(sorted(docs[key]), titles)
-    del docs, titles  # the paper graph comes next, with the build's peak of memory
+    return sort_attributes(concepts), rankings  # in sorted order for the writers (see sort_attributes)
+
+
+def concept_metrics(concepts: nx.Graph) -> dict[str, dict[str, object]]:
+    """Each concept's measures from the ranked co-occurrence graph, for its node in the
+    paper–concept graph (a few floats a concept: the graph itself need not be kept for them)."""
+    return {key: {m: concepts.nodes[key][m] for m in CONCEPT_METRICS} for key in concepts}
+
+
+def ranked_bipartite_graph(corpus: Corpus, metrics: Mapping[str, Mapping[str, object]],
+                           on_step: OnStep = no_step) -> nx.Graph:
+    """The paper–concept graph, its concept nodes carrying `metrics` (see `concept_metrics`)."""
+    on_step("paper–concept graph")
+    bipartite = bipartite_graph(corpus)
+    for key, values in metrics.items():
+        bipartite.nodes[concept_node(key)].update(values)
+    return sort_attributes(bipartite)
+
+
+def clustered_paper_graph(corpus: Corpus, on_step: OnStep = no_step) -> nx.Graph:
     on_step("paper similarity graph")
     papers = paper_graph(corpus)
     for node, cluster in clusters(papers).items():
         papers.nodes[node]["cluster"] = cluster
-    for g in (bipartite, concepts, papers):  # in sorted order for the writers (see sort_attributes)
-        sort_attributes(g)
-    return KnowledgeGraph(corpus, bipartite, concepts, papers, rankings)
+    return sort_attributes(papers)
 
 
 def paper_titles(paper_ids: Sequence[str], titles: dict[str, str], limit: int = PAPER_TITLES_MAX) -> str:
@@ -316,44 +341,121 @@ def write_outputs(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions = 
                   on_step: OnStep = no_step) -> list[Path]:
     """Every output of a build, all published together (`workspace.publish`): a build killed
     while writing leaves the previous outputs as they were. The caller holds the lock."""
-    return workspace.publish(out_dir, lambda staging: _write_files(graph, staging, options, on_step))
+    source = GraphSource(concepts=lambda: (graph.concepts, graph.rankings),
+                         concept_papers=lambda keys: graph.bipartite,
+                         papers=lambda: graph.papers,
+                         bipartite=lambda metrics: graph.bipartite)
+    return workspace.publish(out_dir, lambda staging: _write_files(graph.corpus, graph.report, source, staging,
+                                                                   options, on_step)[0])
+
+
+def save_corpus(corpus: Corpus, out_dir: Path, options: BuildOptions = BuildOptions(),
+                report: ReadReport | None = None, on_step: OnStep = no_step) -> tuple[list[Path], dict]:
+    """What `graph_corpus(corpus)` then `write_outputs` write, byte for byte, with one graph in
+    memory at a time: each is made, written and let go before the next (at 72,000 papers the
+    three held together were 2.1 GiB). Returns the published paths and the summary. The caller
+    holds the lock; `kg build` saves so."""
+    source = GraphSource(concepts=lambda: ranked_concept_graph(corpus, on_step),
+                         concept_papers=lambda keys: bipartite_graph(_with_concepts(corpus, keys)),
+                         papers=lambda: clustered_paper_graph(corpus, on_step),
+                         bipartite=lambda metrics: ranked_bipartite_graph(corpus, metrics, on_step))
+    info: dict = {}
+
+    def write(staging: Path) -> list[Path]:
+        written, figures = _write_files(corpus, report or ReadReport(), source, staging, options, on_step)
+        info.update(figures)
+        return written
+    return workspace.publish(out_dir, write), info
+
+
+def _with_concepts(corpus: Corpus, keys: Iterable[str]) -> Corpus:
+    """The part of `corpus` about these concepts: their papers and ties."""
+    wanted = set(keys)
+    occurrences = {pk: surfaces for pk, surfaces in corpus.occurrences.items() if pk[1] in wanted}
+    ids = {paper_id for paper_id, _ in occurrences}
+    return Corpus([p for p in corpus.papers if p.id in ids], {k: corpus.concepts[k] for k in sorted(wanted)},
+                  occurrences)
+
+
+@dataclass(frozen=True)
+class GraphSource:
+    """Where `_write_files` gets each graph: held ones, or made from the corpus when asked."""
+
+    concepts: Callable[[], tuple[nx.Graph, list[Ranking]]]  # ranked co-occurrence graph, rankings
+    concept_papers: Callable[[list[str]], nx.Graph]  # a paper–concept graph holding these concepts
+    papers: Callable[[], nx.Graph]  # clustered paper similarity graph
+    bipartite: Callable[[dict[str, dict[str, object]]], nx.Graph]  # paper–concept graph with these metrics
 
 
 def skipped_jsonl(report: ReadReport) -> str:
     return "".join(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True) + "\n" for p in report.problems)
 
 
-def _write_files(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions, on_step: OnStep) -> list[Path]:
-    from kg.render import ViewLimits, render_concept_map, render_paper_concept_map, render_paper_similarity_map
+def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_dir: Path, options: BuildOptions,
+                 on_step: OnStep) -> tuple[list[Path], dict]:
+    """Each graph's files, then the next graph's, and what summary.json says. A name is told to
+    `on_step` as its file is started; graph.sqlite takes a part from each graph."""
+    from kg.render import (ViewLimits, concept_map_nodes, render_concept_map, render_paper_concept_map,
+                           render_paper_similarity_map)
 
-    bipartite = graph.bipartite  # graph_corpus leaves the graphs in sorted order
     limits = ViewLimits(max_nodes=options.max_nodes, min_papers=options.min_papers)
-    writers: dict[str, Callable[[Path], object]] = {  # file name → what writes it
-        GRAPH_FILE: lambda p: write_graphml(bipartite, p, presorted=True),
-        "concepts.graphml": lambda p: write_graphml(graph.concepts, p, presorted=True),
-        "papers.graphml": lambda p: write_graphml(graph.papers, p, presorted=True),
-        # what the query commands and ego views read
-        INDEX_FILE: lambda p: write_index(bipartite, p, {"concepts": graph.concepts, "papers": graph.papers}),
-        "rankings.csv": lambda p: write_text(p, _rankings_csv(graph.rankings)),
-        "summary.json": lambda p: write_text(p, json.dumps(summary(graph), ensure_ascii=False, indent=1,
-                                                           sort_keys=True) + "\n"),
-        "concept_map.html": lambda p: render_concept_map(graph.concepts, p, bipartite=bipartite, limits=limits),
-        "paper_concept_map.html": lambda p: render_paper_concept_map(bipartite, p, limits=limits),
-        "paper_similarity_map.html": lambda p: render_paper_similarity_map(graph.papers, p, limits=limits),
-        SKIPPED_FILE: lambda p: write_text(p, skipped_jsonl(graph.report)),
-    }
-    for name, write in writers.items():
+    written: list[Path] = []
+
+    def write(name: str, writer: Callable[[Path], object]) -> None:
         on_step(f"writing {name}")
-        write(out_dir / name)
-    written = [out_dir / name for name in writers]
-    for fmt in extra_formats(options, len(graph.corpus.papers)):
-        on_step(f"writing graph.{fmt}")
-        written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)  # csv: two files
-    return written
+        writer(out_dir / name)
+        written.append(out_dir / name)
+
+    with index_writer(out_dir / INDEX_FILE) as index:  # what the query commands and ego views read
+        concepts, rankings = source.concepts()
+        write("concepts.graphml", lambda p: write_graphml(concepts, p, presorted=True))
+        write("rankings.csv", lambda p: write_text(p, _rankings_csv(rankings)))
+        drawn = source.concept_papers(concept_map_nodes(concepts, limits))
+        write("concept_map.html", lambda p: render_concept_map(concepts, p, bipartite=drawn, limits=limits))
+        on_step(f"writing {INDEX_FILE} (co-occurrence)")
+        index.add_projection("concepts", concepts)
+        metrics = concept_metrics(concepts)
+        figures = {"concept_cooccurrence_edges": concepts.number_of_edges(),
+                   "betweenness_k": concepts.graph.get("betweenness_k")}
+        del concepts, drawn  # the paper similarity graph comes next
+
+        papers = source.papers()
+        write("papers.graphml", lambda p: write_graphml(papers, p, presorted=True))
+        write("paper_similarity_map.html", lambda p: render_paper_similarity_map(papers, p, limits=limits))
+        on_step(f"writing {INDEX_FILE} (paper similarity)")
+        index.add_projection("papers", papers)
+        figures["paper_similarity_edges"] = papers.number_of_edges()
+        del papers
+
+        bipartite = source.bipartite(metrics)
+        del metrics
+        write(GRAPH_FILE, lambda p: write_graphml(bipartite, p, presorted=True))
+        write("paper_concept_map.html", lambda p: render_paper_concept_map(bipartite, p, limits=limits))
+        for fmt in extra_formats(options, len(corpus.papers)):
+            on_step(f"writing graph.{fmt}")
+            written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)  # csv: two files
+        on_step(f"writing {INDEX_FILE} (paper–concept)")
+        index.add_graph(bipartite)
+        figures["components"] = nx.number_connected_components(bipartite)
+        del bipartite
+    written.append(out_dir / INDEX_FILE)
+    info = corpus_summary(corpus, rankings, **figures)
+    write("summary.json", lambda p: write_text(p, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n"))
+    write(SKIPPED_FILE, lambda p: write_text(p, skipped_jsonl(report)))
+    return written, info
 
 
 def summary(graph: KnowledgeGraph) -> dict:
-    corpus = graph.corpus
+    return corpus_summary(graph.corpus, graph.rankings,
+                          concept_cooccurrence_edges=graph.concepts.number_of_edges(),
+                          paper_similarity_edges=graph.papers.number_of_edges(),
+                          components=nx.number_connected_components(graph.bipartite),
+                          betweenness_k=graph.concepts.graph.get("betweenness_k"))
+
+
+def corpus_summary(corpus: Corpus, rankings: Sequence[Ranking], *, concept_cooccurrence_edges: int,
+                   paper_similarity_edges: int, components: int, betweenness_k: int | None) -> dict:
+    """summary.json from figures of the graphs, which need not be held any more."""
     langs: dict[str, int] = {}
     for p in corpus.papers:
         langs[p.lang] = langs.get(p.lang, 0) + 1
@@ -364,12 +466,12 @@ def summary(graph: KnowledgeGraph) -> dict:
         "generic_concepts_dropped": len(corpus.dropped),
         **({"rare_concepts_dropped": corpus.rare} if corpus.rare else {}),
         "paper_concept_edges": sum(1 for _ in corpus.occurrences),
-        "concept_cooccurrence_edges": graph.concepts.number_of_edges(),
-        "paper_similarity_edges": graph.papers.number_of_edges(),
-        "components": nx.number_connected_components(graph.bipartite),
-        "top10_pagerank": [r.label for r in graph.rankings[:10]],
+        "concept_cooccurrence_edges": concept_cooccurrence_edges,
+        "paper_similarity_edges": paper_similarity_edges,
+        "components": components,
+        "top10_pagerank": [r.label for r in rankings[:10]],
         # only when sampled (above 1,000 concepts), so the seeds' summary stays as it was
-        **({"betweenness_sample_k": graph.concepts.graph["betweenness_k"]} if "betweenness_k" in graph.concepts.graph else {}),
+        **({"betweenness_sample_k": betweenness_k} if betweenness_k is not None else {}),
     }
 
 

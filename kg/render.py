@@ -72,14 +72,21 @@ class ViewSummary:
     total_edges: int
 
 
+def concept_map_nodes(concepts: nx.Graph, limits: ViewLimits = ViewLimits()) -> list[Hashable]:
+    """The concepts the concept map draws: the `bipartite` it is given needs no other concept
+    (a big build passes just these, with their papers)."""
+    nodes = concepts.nodes
+    return _top((n for n in concepts if _int(nodes[n].get("papers")) >= limits.min_papers),
+                lambda n: -_num(nodes[n].get("pagerank")), limits.max_nodes)
+
+
 def render_concept_map(concepts: nx.Graph, path: str | os.PathLike[str], *,
                        bipartite: nx.Graph | None = None, limits: ViewLimits = ViewLimits(),
                        title: str = "Concept map") -> ViewSummary:
     """Concept co-occurrence map: the most central concepts, sized by PageRank. With the
     paper–concept graph, a concept's panel lists its papers with their metadata and links."""
     nodes = concepts.nodes
-    chosen = _top((n for n in concepts if _int(nodes[n].get("papers")) >= limits.min_papers),
-                  lambda n: -_num(nodes[n].get("pagerank")), limits.max_nodes)
+    chosen = concept_map_nodes(concepts, limits)
     page = _Page("concepts")
     top = max((_num(nodes[n].get("pagerank")) for n in chosen), default=0.0)
     for n in chosen:
