@@ -13,8 +13,9 @@ minute, so ratios between runs of the same process mean more than absolute secon
   loads its own models; that load is included);
 - per N: a full build (read, extract, link, graphs, ranking, exports, views) with the chosen
   workers and the extraction cache, timed per stage; abstracts/s and words/s (English words
-  split on spaces, Chinese characters) of the extraction; peak RSS of the process tree
-  (this process plus worker processes, sampled every 0.1 s) and the build process's high-water
+  split on spaces, Chinese characters) of the extraction; peak memory of the process tree
+  (this process plus worker processes, sampled every 0.1 s) as the sum of RSS and of PSS
+  (forked workers share pages with this process: see PeakRSS) and the build process's high-water
   mark after link, graphs, ranking and save (which stage sets the peak); the largest HTML view;
 - a rebuild after adding 100 new abstracts to the N (the cache spares the N), with every
   export and with graph.graphml alone (`kg build --formats none`), with the same workers
@@ -135,26 +136,41 @@ def words(papers: list[Paper]) -> int:
 
 
 class PeakRSS:
-    """Peak resident memory of this process and its children, sampled in a thread."""
+    """Peak memory of this process and its children, sampled in a thread: resident (RSS) and
+    proportional (PSS). The clause-reading workers are forked and share most of their pages
+    with this process, which the sum of RSS counts once per process; PSS splits each shared
+    page among its sharers, so its sum is the memory the tree takes on the machine."""
 
     def __init__(self, interval: float = 0.1):
-        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self.interval, self.peak, self.peak_pss, self._stop = interval, 0, 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _sample(self) -> int:
+    def _sample(self) -> tuple[int, int]:
         me = psutil.Process()
-        total = 0
+        rss = pss = 0
         for proc in [me, *me.children(recursive=True)]:
             try:
-                total += proc.memory_info().rss
-            except psutil.Error:
+                rss += proc.memory_info().rss
+                pss += proportional_set_size(proc.pid)
+            except (psutil.Error, OSError):
                 pass
-        return total
+        return rss, pss
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
+            rss, pss = self._sample()
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             self._stop.wait(self.interval)
+
+
+def proportional_set_size(pid: int) -> int:
+    """A process's PSS in bytes, from Linux's /proc/PID/smaps_rollup (a big Python process has
+    thousands of mappings, too many to read its smaps ten times a second); 0 elsewhere."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            return next((int(line.split()[1]) * 1024 for line in rollup if line.startswith("Pss:")), 0)
+    except FileNotFoundError:
+        return 0
 
     def __enter__(self) -> PeakRSS:
         self._thread.start()
@@ -239,6 +255,7 @@ def full_build(inputs: list[Path], workspace: Path, workers: int, options: pipel
     stages["extract"] = stages.pop("read+extract+link") - stages["link"]
     stages["save"] = stages.pop("graphs+save") - stages["graph"] - stages["rank"]
     stages["peak_rss_mib"] = rss.peak / 2**20
+    stages["peak_pss_mib"] = rss.peak_pss / 2**20
     stages["largest_view_mb"] = max(p.stat().st_size for p in workspace.glob("*.html")) / 1e6
     stages.update(concepts=info["concepts"], rare=info.get("rare_concepts_dropped", 0),
                   cooccurrence_edges=info["concept_cooccurrence_edges"],
@@ -281,7 +298,7 @@ def main() -> int:
                   f"  kg --workers 1: {floor['workers1_s']:.1f} s, --workers 2: {floor['workers2_s']:.1f} s "
                   f"(speed-up {floor['workers1_s'] / floor['workers2_s']:.2f}x, model loads included)", flush=True)
         header = ("N", "total s", "extract s", "abstracts/s", "words/s", "link s", "graph s", "rank s",
-                  "save s", "peak MiB", "view MB", "concepts", "rare left out", "co-occ edges")
+                  "save s", "peak RSS MiB", "peak PSS MiB", "view MB", "concepts", "rare left out", "co-occ edges")
         print("\n| " + " | ".join(header) + " |\n|" + "---:|" * len(header), flush=True)
         rebuilds = []
         for n in args.n:
@@ -294,7 +311,7 @@ def main() -> int:
             s = full_build([data], root / f"out{n}", args.workers, built)
             print(f"| {n:,} | {s['total']:.0f} | {s['extract']:.0f} | {n / s['extract']:.1f} | "
                   f"{papers_words / s['extract']:,.0f} | {s['link']:.1f} | {s['graph']:.1f} | {s['rank']:.1f} | "
-                  f"{s['save']:.1f} | {s['peak_rss_mib']:,.0f} | {s['largest_view_mb']:.2f} | {s['concepts']:,} | "
+                  f"{s['save']:.1f} | {s['peak_rss_mib']:,.0f} | {s['peak_pss_mib']:,.0f} | {s['largest_view_mb']:.2f} | {s['concepts']:,} | "
                   f"{s['rare']:,} | {s['cooccurrence_edges']:,} |", flush=True)
             print("  build process high-water mark after " + ", ".join(
                 f"{stage} {s[stage + '_hwm_mib']:,.0f} MiB" for stage in ("link", "graph", "rank", "save")), flush=True)
