@@ -1,5 +1,7 @@
 """Corpus-wide linking on small hand-made extractions."""
 
+import pytest
+
 from kg.link import LinkOptions, clause_spans, link_corpus, nested_parts, termhood
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
@@ -335,7 +337,11 @@ def test_a_chinese_long_form_cut_short_takes_the_english_long_form_it_ends():
     assert not any("CNN" in c.aliases for c in corpus.concepts.values() if c.key != "cnn")
 
 
-def test_the_linkers_are_not_asked_again_once_on_linked_is_called():
+@pytest.mark.parametrize("tail_mentioned", [True, False])
+def test_the_linkers_are_not_asked_again_once_on_linked_is_called(tail_mentioned):
+    """on_linked comes before the nested ties are added (the linker's index goes first, and its
+    memory with it), so the readings the nested step needs are read before it: without the
+    mention 图神经网络, that phrase is read only as the tail of 动态图神经网络."""
     calls = {"linked": 0}
 
     def linker(words):
@@ -346,34 +352,14 @@ def test_the_linkers_are_not_asked_again_once_on_linked_is_called():
         calls["linked"] += 1
 
     a = Extraction("a", "en", [mention("graph neural network"), mention("neural network")])
-    b = Extraction("b", "zh", [mention("动态 图 神经网络", "动态图神经网络", "zh"), mention("图 神经网络", "图神经网络", "zh")],
-                   segments="提出 动态 图 神经网络 模型")
+    tail = [mention("图 神经网络", "图神经网络", "zh")] if tail_mentioned else []
+    b = Extraction("b", "zh", [mention("动态 图 神经网络", "动态图神经网络", "zh"), *tail],
+                   segments="提出 动态 图 神经网络 模型" if tail_mentioned else "")
     corpus = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC, zh_linker=linker,
                          zh_gloss=lambda words: "dynamic graph neural network", on_linked=on_linked)
     assert calls["linked"] == 1
     assert ("b", "graph neural network") in corpus.occurrences
     assert corpus.concepts["动态 图 神经网络"].label.startswith("dynamic graph neural network")
-
-
-def test_the_nested_phrases_chinese_readings_are_read_before_on_linked():
-    """on_linked comes before the nested ties are added (the linker's index goes first, and its
-    memory with it), so the readings the nested step needs are read before: 图神经网络 is no
-    mention here, only the tail of 动态图神经网络."""
-    calls = {"linked": 0}
-
-    def linker(words):
-        assert not calls["linked"], "asked after on_linked"
-        return ("graph neural network", "dictionary", "") if "".join(words) == "图神经网络" else None
-
-    def on_linked():
-        calls["linked"] += 1
-
-    a = Extraction("a", "en", [mention("graph neural network"), mention("model")])
-    b = Extraction("b", "zh", [mention("动态 图 神经网络", "动态图神经网络", "zh")])
-    corpus = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC, zh_linker=linker,
-                         zh_gloss=lambda words: "dynamic graph neural network", on_linked=on_linked)
-    assert calls["linked"] == 1
-    assert ("b", "graph neural network") in corpus.occurrences
 
 
 def test_a_single_word_defined_as_a_long_form_is_still_judged_by_its_termhood():
