@@ -162,6 +162,14 @@ class PeakRSS:
             self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             self._stop.wait(self.interval)
 
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
 
 def proportional_set_size(pid: int) -> int:
     """A process's PSS in bytes, from Linux's /proc/PID/smaps_rollup (a big Python process has
@@ -171,14 +179,6 @@ def proportional_set_size(pid: int) -> int:
             return next((int(line.split()[1]) * 1024 for line in rollup if line.startswith("Pss:")), 0)
     except FileNotFoundError:
         return 0
-
-    def __enter__(self) -> PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 @contextmanager
