@@ -353,7 +353,7 @@ def save_corpus(corpus: Corpus, out_dir: Path, options: BuildOptions = BuildOpti
                 report: ReadReport | None = None, on_step: OnStep = no_step) -> tuple[list[Path], dict]:
     """What `graph_corpus(corpus)` then `write_outputs` write, byte for byte, with one graph in
     memory at a time: each is made, written and let go before the next (at 72,000 papers the
-    three held together were 2.1 GiB). Returns the published paths and the summary. The caller
+    three held together were 2,212 MiB, traced). Returns the published paths and the summary. The caller
     holds the lock; `kg build` saves so."""
     source = GraphSource(concepts=lambda: ranked_concept_graph(corpus, on_step),
                          concept_papers=lambda keys: bipartite_graph(_with_concepts(corpus, keys)),
