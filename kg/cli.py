@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kg import pipeline, query, workspace
+from kg.apart import extract_corpus_apart
 from kg.export import FORMATS, export as export_graph
 from kg.index import INDEX_FILE, GraphIndex
 from kg.engine import EngineError, EngineOptions
@@ -188,7 +189,7 @@ def build(
             with stage_bars(err) if total else nullcontext() as bars:
                 if bars:
                     bars.advance("extracting", 0, total)  # the clock starts before the model load
-                corpus = pipeline.extract_corpus(
+                corpus = extract_corpus_apart(  # linking's leftover memory goes with its process
                     inputs, options, report=report, engine=run,
                     on_progress=(lambda n: bars.advance("extracting", n)) if bars else None,
                     on_link_progress=(lambda n, of: bars.advance("linking Chinese", n, of)) if bars else None,

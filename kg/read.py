@@ -109,6 +109,9 @@ class ReadError(ValueError):
         self.file, self.record, self.reason = str(file), record, reason
         super().__init__(one_line(self.file, record, reason))
 
+    def __reduce__(self) -> tuple:  # raised again by `kg.apart` in the process that built
+        return type(self), (self.file, self.record, self.reason)
+
 
 def one_line(*parts: str) -> str:
     """`parts` joined by ": " with control characters escaped: ids and titles come from the

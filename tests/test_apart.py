@@ -1,0 +1,55 @@
+"""extract_corpus in a process of its own: the same corpus, progress and errors as in this one."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from kg import pipeline
+from kg.apart import extract_corpus_apart
+from kg.read import ReadError, ReadReport
+
+
+def test_the_same_corpus_as_extracting_here(seed_graph, seeds_dir):
+    steps: list[str] = []
+    extracted: list[int] = []
+    corpus = extract_corpus_apart([seeds_dir], on_progress=extracted.append, on_step=steps.append)
+    here = seed_graph.corpus
+    assert [p.id for p in corpus.papers] == [p.id for p in here.papers]
+    assert corpus.concepts == here.concepts
+    assert corpus.occurrences == here.occurrences
+    assert corpus.dropped == here.dropped
+    assert sum(extracted) == len(here.papers)
+    assert steps[-1] == "linking concepts"
+
+
+def test_the_read_report_comes_back(tmp_path):
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "abstract": "Graph neural networks learn node embeddings."}\n'
+                                       '{"id": "b", "abstract": ""}\n', encoding="utf-8")
+    report = ReadReport()
+    corpus = extract_corpus_apart([tmp_path / "in.jsonl"], report=report)
+    assert [p.id for p in corpus.papers] == ["a"]
+    assert [(p.record, p.kind) for p in report.problems] == [("line 2", "skipped")]
+
+
+@pytest.mark.parametrize("fail_fast, error", [(False, pipeline.BuildError), (True, ReadError)])
+def test_errors_are_raised_here_with_their_messages(tmp_path, fail_fast, error):
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "b", "abstract": ""}\n', encoding="utf-8")
+    with pytest.raises(error) as here:
+        pipeline.extract_corpus([path], report=ReadReport(fail_fast=fail_fast))
+    with pytest.raises(error) as apart:
+        extract_corpus_apart([path], report=ReadReport(fail_fast=fail_fast))
+    assert str(apart.value) == str(here.value) and str(path) in str(apart.value)
+
+
+def test_a_read_error_pickles_whole():
+    error = pickle.loads(pickle.dumps(ReadError("in.csv", "row 3", "no abstract")))
+    assert (error.file, error.record, error.reason, str(error)) == ("in.csv", "row 3", "no abstract",
+                                                                      "in.csv: row 3: no abstract")
+
+
+def test_a_killed_process_is_a_build_error(seeds_dir, kill_worker_processes):
+    with pytest.raises(pipeline.BuildError, match="ended early"):
+        extract_corpus_apart([seeds_dir], on_step=kill_worker_processes)
