@@ -45,8 +45,8 @@ def extract_corpus_apart(inputs: Iterable[str | Path], options: BuildOptions = B
                             args=(sender, [str(i) for i in inputs], options, report, engine,
                                   on_progress is not None, on_link_progress is not None))
     child.start()
-    sender.close()
-    saved: Path | None = None  # the pickled corpus and problems, in a temporary file  # so that the child's end closing is seen here as EOF
+    sender.close()  # so that the child's end closing is seen here as EOF
+    saved: Path | None = None  # the pickled corpus and problems, in a temporary file
     try:
         while True:
             try:
@@ -82,7 +82,7 @@ def _extract_and_send(sender: Connection, inputs: list[str], options: BuildOptio
     """The child: Ctrl-C reaches the whole process group, and the parent stops this process with
     SIGTERM when it stops itself, so SIGINT is ignored here and SIGTERM alone interrupts."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     send = sender.send
     try:
         corpus = extract_corpus(
@@ -106,5 +106,6 @@ def _extract_and_send(sender: Connection, inputs: list[str], options: BuildOptio
         sender.close()
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def interrupt(signum: int, frame: object) -> None:
+    """A signal handler that stops work as Ctrl-C does (`kg build` and this module's child use it for SIGTERM)."""
     raise KeyboardInterrupt

@@ -32,7 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kg import pipeline, query, workspace
-from kg.apart import extract_corpus_apart
+from kg.apart import extract_corpus_apart, interrupt
 from kg.export import FORMATS, export as export_graph
 from kg.index import INDEX_FILE, GraphIndex
 from kg.engine import EngineError, EngineOptions
@@ -421,13 +421,9 @@ def view_paper(
     _render_ego(render_paper_ego, graph, paper_id, output or graph / ego_file_name("paper", paper_id))
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     # `kill` (SIGTERM) stops a build as Ctrl-C does: cleanly, worker processes included
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     app()
 
 
