@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from itertools import combinations
 from statistics import fmean
@@ -34,11 +34,14 @@ def links_text(concept: Concept) -> str:
     return " | ".join(f"{l.layer}: {l.surface} ({l.detail})" for l in concept.links)
 
 
-def papers_of(corpus: Corpus) -> dict[str, set[str]]:
-    """Concept key → ids of the papers that mention it."""
-    result: dict[str, set[str]] = defaultdict(set)
-    for paper_id, key in corpus.occurrences:
-        result[key].add(paper_id)
+def papers_of(corpus: Corpus) -> dict[str, list[str]]:
+    """Concept key → ids of the papers that mention it, sorted. Lists, not sets: at 72,000
+    papers there are 3 million ids, and a set costs several times a list a member."""
+    result: dict[str, list[str]] = defaultdict(list)
+    for paper_id, key in corpus.occurrences:  # once each: occurrences are keyed by (paper, concept)
+        result[key].append(paper_id)
+    for ids in result.values():
+        ids.sort()
     return result
 
 
@@ -97,10 +100,113 @@ def mean_years(corpus: Corpus) -> dict[str, float]:
         return {}
     result = {}
     for key, ids in papers_of(corpus).items():
-        known = [years[i] for i in sorted(ids) if i in years]
+        known = [years[i] for i in ids if i in years]
         if known:
             result[key] = round(fmean(known), 2)
     return result
+
+
+_UNSET = object()
+
+
+class EdgeAttributes(MutableMapping[str, object]):
+    """An edge's attribute dict that keeps the attributes its graph always sets in slots.
+
+    networkx gives every edge a dict of its own: 184 bytes with two keys. At 72,000 papers the
+    co-occurrence graph has 3.3 million edges and the paper–concept graph 3 million, so those
+    dicts were about 0.6 GB of each graph; an instance of this is 56 bytes. A graph class names a
+    subclass as its `edge_attr_dict_factory`, networkx's hook for this. Anything else set on an
+    edge goes to a dict made when it is first needed, so the edge still takes any attribute."""
+
+    __slots__ = ("_more",)
+    FIELDS: tuple[str, ...] = ()  # the subclass's slots, in key order (the writers' order)
+
+    def __getitem__(self, name: str) -> object:
+        try:
+            return getattr(self, name) if name in self.FIELDS else self._extra()[name]
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def get(self, name: str, default: object = None) -> object:  # the hot path of ranking and writing
+        if name in self.FIELDS:
+            return getattr(self, name, default)
+        return self._extra().get(name, default)
+
+    def __setitem__(self, name: str, value: object) -> None:
+        if name in self.FIELDS:
+            setattr(self, name, value)
+        else:
+            if getattr(self, "_more", None) is None:
+                self._more = {}
+            self._more[name] = value
+
+    def update(self, other: Mapping[str, object] | Iterable[tuple[str, object]] = (), /, **more: object) -> None:
+        # networkx calls this for every edge it adds: the mixin's, through isinstance checks
+        # against the ABCs, made adding an edge twice as slow
+        fields = self.FIELDS
+        for name, value in (*(other.items() if hasattr(other, "items") else other), *more.items()):
+            if name in fields:
+                setattr(self, name, value)
+            else:
+                self[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        try:
+            delattr(self, name) if name in self.FIELDS else self._extra().__delitem__(name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def items(self) -> list[tuple[str, object]]:  # type: ignore[override]
+        # a list, not the mixin's view: writers read every edge's items, and the view's Python
+        # generator made that three times slower than a dict's
+        pairs = [(name, value) for name in self.FIELDS if (value := getattr(self, name, _UNSET)) is not _UNSET]
+        more = getattr(self, "_more", None)
+        return pairs + list(more.items()) if more else pairs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, _ in self.items()])
+
+    def __len__(self) -> int:
+        return sum(hasattr(self, name) for name in self.FIELDS) + len(self._extra())
+
+    def _extra(self) -> dict[str, object]:
+        return getattr(self, "_more", None) or {}
+
+    def copy(self) -> dict[str, object]:  # networkx copies edge data with .copy()
+        return dict(self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class CooccurrenceAttributes(EdgeAttributes):
+    __slots__ = FIELDS = ("association", "weight")
+
+
+class MentionAttributes(EdgeAttributes):
+    __slots__ = FIELDS = ("surfaces", "weight")
+
+
+class SimilarityAttributes(EdgeAttributes):
+    __slots__ = FIELDS = ("shared", "weight")
+
+
+class CooccurrenceGraph(nx.Graph):
+    """The concept co-occurrence graph (`concept_graph`): an nx.Graph with compact edge data."""
+
+    edge_attr_dict_factory = CooccurrenceAttributes
+
+
+class PaperConceptGraph(nx.Graph):
+    """The paper–concept graph (`bipartite_graph`): an nx.Graph with compact edge data."""
+
+    edge_attr_dict_factory = MentionAttributes
+
+
+class PaperSimilarityGraph(nx.Graph):
+    """The paper similarity graph (`paper_graph`): an nx.Graph with compact edge data."""
+
+    edge_attr_dict_factory = SimilarityAttributes
 
 
 def sort_attributes(g: nx.Graph) -> nx.Graph:
@@ -120,7 +226,7 @@ def sort_attributes(g: nx.Graph) -> nx.Graph:
 def bipartite_graph(corpus: Corpus) -> nx.Graph:
     """Paper and concept nodes; an edge per paper–concept tie, weight = mentions. Concept nodes
     come first ("concept:" < "paper:"), each group by id; a concept's edges by paper id."""
-    g = nx.Graph()
+    g = PaperConceptGraph()
     counts = paper_counts(corpus)
     years = mean_years(corpus)
     # one string per node, passed again for each of its edges: networkx keeps the names it is
@@ -250,7 +356,7 @@ def concept_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits())
     frequency = paper_counts(corpus)
     n_papers = max(1, len(corpus.papers))
     years = mean_years(corpus)
-    g = nx.Graph()
+    g = CooccurrenceGraph()
     for key in sorted(corpus.concepts):
         concept = corpus.concepts[key]
         g.add_node(key, label=concept.label, aliases=" | ".join(concept.aliases),
@@ -322,7 +428,7 @@ def _most_similar_pairs(corpus: Corpus, frequency: Mapping[str, int], rarity: di
 def paper_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits()) -> nx.Graph:
     """Paper similarity: weight = summed rarity (idf) of the concepts two papers share."""
     rarity = idf(corpus)
-    g = nx.Graph()
+    g = PaperSimilarityGraph()
     for paper in sorted(corpus.papers, key=lambda p: p.id):
         attrs = paper_attributes(paper)
         del attrs["paper_id"]  # the node id already is
@@ -333,7 +439,7 @@ def paper_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits()) -
         docs = papers_of(corpus)
         shared = defaultdict(list)
         for key in sorted(docs):
-            for a, b in combinations(sorted(docs[key]), 2):
+            for a, b in combinations(docs[key], 2):
                 shared[(a, b)].append(key)
     for (a, b), keys in sorted(shared.items()):
         keys.sort(key=lambda k: (-rarity[k], k))

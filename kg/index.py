@@ -46,11 +46,12 @@ CREATE INDEX projection_edges_by_b ON projection_edges (graph, b);
 """
 
 
-def _dump(attrs: dict) -> str:
+def _dump(attrs: Mapping[str, object]) -> str:
     """Attributes as compact JSON, keys sorted. orjson rather than the standard library: at
     20,000 twins encoding was a third of writing graph.sqlite, the largest part of saving
-    (`python bench/index.py`)."""
-    return orjson.dumps(attrs, option=orjson.OPT_SORT_KEYS).decode()
+    (`python bench/index.py`). Edge data that is not a dict (`kg.graph.EdgeAttributes`) is
+    made one."""
+    return orjson.dumps(attrs, default=dict, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def write_index(g: nx.Graph, path: str | Path, projections: Mapping[str, nx.Graph] | None = None) -> None:

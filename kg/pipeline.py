@@ -278,7 +278,7 @@ def ranked_concept_graph(corpus: Corpus, on_step: OnStep = no_step) -> tuple[nx.
     titles = {p.id: p.title for p in corpus.papers}
     for key in concepts:
         concepts.nodes[key]["links"] = links_text(corpus.concepts[key])
-        concepts.nodes[key]["paper_titles"] = paper_titles(sorted(docs[key]), titles)
+        concepts.nodes[key]["paper_titles"] = paper_titles(docs[key], titles)
     return sort_attributes(concepts), rankings  # in sorted order for the writers (see sort_attributes)
 
 

@@ -8,8 +8,8 @@ import random
 import networkx as nx
 import pytest
 
-from kg.graph import (ProjectionLimits, _sparse_cooccurrence, bipartite_graph, concept_graph, concept_node, idf,
-                      paper_counts, paper_graph, paper_node, papers_of)
+from kg.graph import (CooccurrenceAttributes, ProjectionLimits, _sparse_cooccurrence, bipartite_graph, concept_graph,
+                      concept_node, idf, paper_counts, paper_graph, paper_node, papers_of)
 from kg.analyse import clusters
 from kg.export import sorted_graph
 from kg.model import Link
@@ -27,7 +27,7 @@ def association(c, n, na, nb):
 
 def test_papers_of(make_corpus):
     docs = papers_of(make_corpus(SPEC))
-    assert docs == {"alpha": {"p:1", "p:2"}, "beta": {"p:1", "p:2"}, "gamma": {"p:2", "p:3"}, "delta": {"p:3"}}
+    assert docs == {"alpha": ["p:1", "p:2"], "beta": ["p:1", "p:2"], "gamma": ["p:2", "p:3"], "delta": ["p:3"]}
     assert paper_counts(make_corpus(SPEC)) == {key: len(ids) for key, ids in docs.items()}
 
 
@@ -190,6 +190,34 @@ def test_builders_make_graphs_in_sorted_order(make_corpus, build):
     for spec in (SPEC, dict(reversed(list(SPEC.items())))):
         g = build(make_corpus(spec))
         assert _order(g) == _order(sorted_graph(g))
+
+
+@pytest.mark.parametrize("build", [bipartite_graph, concept_graph, paper_graph])
+def test_compact_edge_data_behaves_as_a_dict(make_corpus, build):
+    g = build(make_corpus(SPEC))
+    a, b, data = next(iter(g.edges(data=True)))
+    plain = dict(data)
+    assert len(plain) == 2 and data == plain and plain == data and sorted(data) == sorted(plain)
+    assert {**data} == plain and data.get("no such", 7) == 7 and "weight" in data
+    data["colour"] = "red"  # any other attribute is kept too
+    g.edges[a, b]["weight"] = 99
+    assert g[b][a] == {**plain, "weight": 99, "colour": "red"} and list(g[a][b])[-1] == "colour"
+    copied = g.copy()
+    del data["colour"], data["weight"]
+    assert dict(g[a][b]) == {k: v for k, v in plain.items() if k != "weight"}
+    assert copied[a][b] == {**plain, "weight": 99, "colour": "red"}  # a copy owns its edge data
+    with pytest.raises(KeyError):
+        data["weight"]
+    assert nx.utils.graphs_equal(build(make_corpus(SPEC)), nx.Graph(build(make_corpus(SPEC))))
+
+
+def test_compact_edge_data_is_smaller_than_a_dict():
+    import sys
+
+    data = CooccurrenceAttributes()
+    data.update({"association": 1.5}, weight=3)
+    assert data == {"association": 1.5, "weight": 3}
+    assert sys.getsizeof(data) * 3 <= sys.getsizeof({"association": 1.5, "weight": 3})
 
 
 def test_paper_clusters_do_not_depend_on_paper_order(make_corpus):
