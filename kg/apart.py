@@ -60,7 +60,8 @@ def extract_corpus_apart(inputs: Iterable[str | Path], options: BuildOptions = B
                 on_link_progress(*payload)
             elif kind == "step":
                 on_step(*payload)
-            elif kind == "error":
+            elif kind == "error":  # the child ends next: stopped while it does, it would print a traceback
+                child.join()
                 raise payload[0]
             elif kind == "done":  # read once the child has ended: the two never hold it together
                 saved = Path(payload[0])

@@ -5,6 +5,7 @@ Kept in one small module so every stage (and a notebook user) speaks the same ty
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -89,6 +90,6 @@ class Corpus:
     papers: list[Paper]
     concepts: dict[str, Concept]
     # (paper id, concept key) → surface forms used in that paper (one entry per mention)
-    occurrences: dict[tuple[str, str], list[str]]
+    occurrences: dict[tuple[str, str], Sequence[str]]
     dropped: dict[str, float] = field(default_factory=dict)  # generic concept key → termhood
     rare: int = 0  # concepts left out for being in too few papers (`LinkOptions.min_papers`)

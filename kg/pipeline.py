@@ -155,8 +155,9 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
         skipped = f" ({report.summary_line()})" if report.problems else ""
         raise BuildError(f"{', '.join(inputs)}: no usable abstracts found{skipped}")
     workers = engine.workers if engine.engine == "local" else 1
+    # the extractions are this function's own, so their mentions go as they are linked
     return link_papers(papers, extractions, options, min_concept_papers(options, len(papers)), workers,
-                       on_link_progress, on_step)
+                       on_link_progress, on_step, release_mentions=True)
 
 
 def min_concept_papers(options: BuildOptions, papers: int) -> int:
@@ -175,12 +176,14 @@ def extra_formats(options: BuildOptions, papers: int) -> tuple[str, ...]:
 
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
                 options: BuildOptions = BuildOptions(), min_papers: int = 1, workers: int = 1,
-                on_progress: Callable[[int, int], None] | None = None, on_step: OnStep = no_step) -> Corpus:
+                on_progress: Callable[[int, int], None] | None = None, on_step: OnStep = no_step,
+                release_mentions: bool = False) -> Corpus:
     """Corpus-wide linking of papers already read and extracted (what `kg build` does next,
     with `min_concept_papers`). The Chinese papers' clause spans are read by `workers`
     processes (see `kg.spans`; `on_progress(n, total)` as they go). `on_step` is told the two
     steps around them, a minute each at 72,000 papers: "indexing English concepts" (for the
-    Chinese linker, only with Chinese papers) and "linking concepts"."""
+    Chinese linker, only with Chinese papers) and "linking concepts". With `release_mentions`
+    each extraction is emptied of its mentions and clause words once linked (`LinkOptions`)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)  # wordfreq's termhood loads jieba, which logs at INFO
@@ -203,7 +206,8 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
             zh_gloss=linker.gloss if linker else None,
             zh_span_linker=(lambda words: spans.get(" ".join(words))) if linker else None,
             known_acronyms=known_acronyms() if options.glossary else {},
-            options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus, min_papers=min_papers),
+            options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus, min_papers=min_papers,
+                                release_mentions=release_mentions),
             on_linked=(lambda: (linker.forget_index(), spans.clear())) if linker else None,
         )
     forget_words()  # the graphs come next, and they are the build's peak

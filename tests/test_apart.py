@@ -34,7 +34,7 @@ def test_the_read_report_comes_back(tmp_path):
 
 
 @pytest.mark.parametrize("fail_fast, error", [(False, pipeline.BuildError), (True, ReadError)])
-def test_errors_are_raised_here_with_their_messages(tmp_path, fail_fast, error):
+def test_errors_are_raised_here_with_their_messages(tmp_path, fail_fast, error, capfd):
     path = tmp_path / "in.jsonl"
     path.write_text('{"id": "b", "abstract": ""}\n', encoding="utf-8")
     with pytest.raises(error) as here:
@@ -42,6 +42,7 @@ def test_errors_are_raised_here_with_their_messages(tmp_path, fail_fast, error):
     with pytest.raises(error) as apart:
         extract_corpus_apart([path], report=ReadReport(fail_fast=fail_fast))
     assert str(apart.value) == str(here.value) and str(path) in str(apart.value)
+    assert "Traceback" not in capfd.readouterr().err  # the process that raised it ended by itself
 
 
 def test_a_read_error_pickles_whole():

@@ -34,7 +34,7 @@ def test_acronym_defined_in_one_paper_resolves_in_another():
     a = Extraction("a", "en", [mention("federated learning")], [AcronymDef("FL", "federated learning", "federated learning", "en")])
     b = Extraction("b", "en", [mention("fl", "FL"), mention("fl", "FL")])
     corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
-    assert corpus.occurrences[("b", "federated learning")] == ["FL", "FL"]
+    assert corpus.occurrences[("b", "federated learning")] == ("FL", "FL")
     concept = corpus.concepts["federated learning"]
     assert concept.label == "federated learning"
     assert "FL" in concept.aliases
@@ -59,7 +59,7 @@ def test_an_acronym_with_a_dominant_long_form_resolves_as_its_definitions_write_
     users = [Extraction("u", "en", [mention("gan", "GANs")]), Extraction("v", "en", [mention("gan", "GaN")])]
     extractions = [*defining, physics, *users]
     corpus = link_corpus([paper(ex.paper_id) for ex in extractions], extractions, generic=GENERIC)
-    assert corpus.occurrences[("u", "generative adversarial network")] == ["GANs"]  # 9 of 10 definitions…
+    assert corpus.occurrences[("u", "generative adversarial network")] == ("GANs",)  # 9 of 10 definitions…
     assert ("p", "gallium nitride") in corpus.occurrences
     assert ("v", "gan") in corpus.occurrences  # …but "GaN" is not how they write it
     # two definitions of each: no long form dominates, and GAN stays apart outside its papers
@@ -74,7 +74,7 @@ def test_an_acronym_ending_a_phrase_counts_for_its_long_form():
     a = Extraction("a", "en", [mention("generative adversarial network")], [gan])
     b = Extraction("b", "en", [mention("wasserstein gan", "Wasserstein GANs")])
     corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
-    assert corpus.occurrences[("b", "generative adversarial network")] == ["Wasserstein GANs (nested)"]
+    assert corpus.occurrences[("b", "generative adversarial network")] == ("Wasserstein GANs (nested)",)
     assert "wasserstein gan" in corpus.concepts["generative adversarial network"].links[-1].surface
 
 
@@ -93,9 +93,9 @@ def test_an_acronym_resolves_only_where_it_is_written_as_one():
     b = Extraction("b", "en", [mention("set", "Set"), mention("set", "sets")])
     c = Extraction("c", "en", [mention("set", "SETs")])
     corpus = link_corpus([paper("a"), paper("b"), paper("c")], [a, b, c], generic=GENERIC)
-    assert corpus.occurrences[("a", "sparse evolutionary training")] == ["SET"]  # "set" is the word
+    assert corpus.occurrences[("a", "sparse evolutionary training")] == ("SET",)  # "set" is the word
     assert ("b", "sparse evolutionary training") not in corpus.occurrences
-    assert corpus.occurrences[("c", "sparse evolutionary training")] == ["SETs"]
+    assert corpus.occurrences[("c", "sparse evolutionary training")] == ("SETs",)
 
 
 def test_nested_phrase_counts_for_the_standalone_concept_it_ends_with():
@@ -170,7 +170,7 @@ def test_a_clause_span_that_reads_as_an_english_term_is_a_mention():
         return readings.get(" ".join(words))
 
     corpus = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC, zh_linker=linker)
-    assert corpus.occurrences[("b", "semantic frame identification")] == ["语义框架识别"]
+    assert corpus.occurrences[("b", "semantic frame identification")] == ("语义框架识别",)
     assert ("dictionary", "语义框架识别") in {(l.layer, l.surface) for l in corpus.concepts["semantic frame identification"].links}
     assert ("b", "evaluation") not in corpus.occurrences  # a span stands for terms of two words or more
     assert not any("|" in k or "我们 评估" == k for k in corpus.concepts)
@@ -232,9 +232,9 @@ def test_an_acronym_used_as_a_modifier_mentions_its_long_form_and_what_that_cont
                    [AcronymDef("cGAN", "conditional " + gan, "conditional " + gan, "en")])
     b = Extraction("b", "en", [mention("cgan technique", "cGAN technique")])
     corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
-    assert corpus.occurrences[("b", "conditional " + gan)] == ["cGAN technique (nested)"]
+    assert corpus.occurrences[("b", "conditional " + gan)] == ("cGAN technique (nested)",)
     # once, from what the paper wrote: not again through the long form's own occurrence
-    assert corpus.occurrences[("b", gan)] == ["cGAN technique (nested)"]
+    assert corpus.occurrences[("b", gan)] == ("cGAN technique (nested)",)
 
 
 def test_a_modifier_counts_for_an_acronym_only_when_written_as_one():
@@ -243,7 +243,7 @@ def test_a_modifier_counts_for_an_acronym_only_when_written_as_one():
                    [AcronymDef("MAP", "mean average precision", "mean average precision", "en")])
     b = Extraction("b", "en", [mention("map construction"), mention("map score", "MAP scores")])
     corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
-    assert corpus.occurrences[("b", "mean average precision")] == ["MAP scores (nested)"]
+    assert corpus.occurrences[("b", "mean average precision")] == ("MAP scores (nested)",)
 
 
 def test_an_unlinked_chinese_phrase_mentions_its_specific_english_modifier_too():
@@ -256,7 +256,7 @@ def test_an_unlinked_chinese_phrase_mentions_its_specific_english_modifier_too()
 
     corpus = link_corpus([paper("a"), paper("b", "zh")], [a, b], generic=GENERIC, zh_linker=linker)
     assert ("b", "变压器 语言 框架") in corpus.occurrences  # no English counterpart: its own node
-    assert corpus.occurrences[("b", "transformer")] == ["变压器语言框架 (nested)"]  # a specific modifier
+    assert corpus.occurrences[("b", "transformer")] == ("变压器语言框架 (nested)",)  # a specific modifier
     assert ("b", "language") not in corpus.occurrences  # a common word is not (as in English)
 
 
@@ -265,11 +265,11 @@ def test_defining_paper_mentions_a_long_form_written_only_inside_a_longer_phrase
     dte = AcronymDef("DTE", "distributed training and execution", "distributed training and execution", "en")
     a = Extraction("a", "en", [mention("dte algorithm", "DTE algorithms")], [dte])
     corpus = link_corpus([paper("a")], [a], generic=GENERIC)
-    assert corpus.occurrences[("a", "distributed training and execution")] == [
-        "distributed training and execution (DTE)", "DTE algorithms (nested)"]
+    assert corpus.occurrences[("a", "distributed training and execution")] == (
+        "distributed training and execution (DTE)", "DTE algorithms (nested)")
     fl = AcronymDef("FL", "federated learning", "federated learning", "en")
     b = Extraction("b", "en", [mention("federated learning")], [fl])
-    assert link_corpus([paper("b")], [b], generic=GENERIC).occurrences[("b", "federated learning")] == ["federated learning"]
+    assert link_corpus([paper("b")], [b], generic=GENERIC).occurrences[("b", "federated learning")] == ("federated learning",)
 
 
 def test_concepts_of_too_few_papers_are_left_out():
@@ -289,7 +289,7 @@ def test_concepts_of_too_few_papers_are_left_out():
     assert {key for _, key in two.occurrences} == set(two.concepts)
     # message passing, privacy, deep federated learning (its nesting still counts for its paper)
     assert two.rare == 3 and two.papers == papers
-    assert two.occurrences[("d", "federated learning")] == ["federated learning", "deep federated learning (nested)"]
+    assert two.occurrences[("d", "federated learning")] == ("federated learning", "deep federated learning (nested)")
     assert sorted(linked(4).concepts) == ["shared core"]
 
 

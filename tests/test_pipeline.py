@@ -225,6 +225,19 @@ def test_clauses_read_by_forked_workers_give_byte_identical_files(seed_out, seed
         assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
 
 
+def test_released_mentions_link_the_same_corpus_and_are_gone(seed_extractions):
+    import copy
+
+    papers, extractions = seed_extractions
+    own = copy.deepcopy(list(extractions))
+    released = pipeline.link_papers(papers, own, release_mentions=True)
+    kept = pipeline.link_papers(papers, extractions)
+    assert (released.concepts, released.occurrences) == (kept.concepts, kept.occurrences)
+    assert not any(ex.mentions or ex.segments for ex in own)
+    assert [ex.acronyms for ex in own] == [ex.acronyms for ex in extractions]  # still read after linking
+    assert any(ex.segments for ex in extractions) and all(ex.mentions for ex in extractions)
+
+
 def test_linking_pauses_the_cycle_collector_and_makes_no_cycles(seed_extractions, monkeypatch):
     """The pause (`cyclic_gc_paused`) is safe only while linking leaves no reference cycles:
     their garbage would stay until the collector is back."""
