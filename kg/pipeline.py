@@ -411,6 +411,17 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         written.append(out_dir / name)
 
     with index_writer(out_dir / INDEX_FILE) as index:  # what the query commands and ego views read
+        # the smallest graph first: the heap it leaves behind, the next ones reuse. Made after the
+        # co-occurrence graph it set the build's peak on top of what that one left (72,000 twins,
+        # a fresh process on one linked corpus: 2,822 MiB that way, 2,578 this way)
+        papers = source.papers()
+        write("papers.graphml", lambda p: write_graphml(papers, p, presorted=True))
+        write("paper_similarity_map.html", lambda p: render_paper_similarity_map(papers, p, limits=limits))
+        on_step(f"writing {INDEX_FILE} (paper similarity)")
+        index.add_projection("papers", papers)
+        figures: dict = {"paper_similarity_edges": papers.number_of_edges()}
+        del papers
+
         concepts, rankings = source.concepts()
         write("concepts.graphml", lambda p: write_graphml(concepts, p, presorted=True))
         write("rankings.csv", lambda p: write_text(p, _rankings_csv(rankings)))
@@ -419,17 +430,9 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         on_step(f"writing {INDEX_FILE} (co-occurrence)")
         index.add_projection("concepts", concepts)
         metrics = concept_metrics(concepts)
-        figures = {"concept_cooccurrence_edges": concepts.number_of_edges(),
-                   "betweenness_k": concepts.graph.get("betweenness_k")}
-        del concepts, drawn  # the paper similarity graph comes next
-
-        papers = source.papers()
-        write("papers.graphml", lambda p: write_graphml(papers, p, presorted=True))
-        write("paper_similarity_map.html", lambda p: render_paper_similarity_map(papers, p, limits=limits))
-        on_step(f"writing {INDEX_FILE} (paper similarity)")
-        index.add_projection("papers", papers)
-        figures["paper_similarity_edges"] = papers.number_of_edges()
-        del papers
+        figures.update(concept_cooccurrence_edges=concepts.number_of_edges(),
+                       betweenness_k=concepts.graph.get("betweenness_k"))
+        del concepts, drawn  # the paper–concept graph comes next
 
         bipartite = source.bipartite(metrics)
         del metrics
