@@ -151,8 +151,11 @@ class EdgeAttributes(MutableMapping[str, object]):
                 self[name] = value
 
     def __delitem__(self, name: str) -> None:
+        if name not in self.FIELDS:
+            del self._extra()[name]
+            return
         try:
-            delattr(self, name) if name in self.FIELDS else self._extra().__delitem__(name)
+            delattr(self, name)
         except AttributeError:
             raise KeyError(name) from None
 

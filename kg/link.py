@@ -89,8 +89,8 @@ class LinkOptions:
     min_reading_papers: int = MIN_READING_PAPERS
     max_reading_share_ratio: float = MAX_READING_SHARE_RATIO
     # empty each extraction's mentions and clause words once linked, for a caller that will not
-    # read them again (`kg build`): at 72,000 papers they are a few hundred MB that the concepts,
-    # made next, can reuse
+    # read them again (`kg build`), so that the concepts made next can reuse their memory (the
+    # mentions of 8,000 twins are 43 MiB, traced; the surfaces among them live on in the corpus)
     release_mentions: bool = False
 
 
