@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from sys import intern
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_zh_en.tsv"
 MAX_SENSES = 8  # CEDICT lists common senses first; later ones are rare readings that only add noise
@@ -287,6 +288,43 @@ def _coverage(path: Sequence[_Reading]) -> int:
 
 _NO_WORDS: frozenset[str] = frozenset()
 
+# A node of ZhEnLinker's trie: stem → child node, and None → the keys that end there, each as
+# (key, the words the stems were made from, joined by spaces), or as the key alone when those
+# words are the key. A node with no children is that list alone: at 72,000 twins the trie over
+# 590,000 keys was the link stage's largest part, and most of its nodes were leaves, a dict each.
+_Entries = list[str | tuple[str, str]]
+_Node = dict | _Entries
+
+
+def _insert(trie: _Node, stems: Sequence[str], entry: str | tuple[str, str]) -> None:
+    if not stems:
+        assert isinstance(trie, dict)
+        trie.setdefault(None, []).append(entry)
+        return
+    node = trie
+    for i, s in enumerate(stems):
+        assert isinstance(node, dict)
+        child = node.get(s)
+        if i == len(stems) - 1:
+            if child is None:
+                node[s] = [entry]
+            else:
+                (child if isinstance(child, list) else child.setdefault(None, [])).append(entry)
+        else:
+            if child is None:
+                child = node[s] = {}
+            elif isinstance(child, list):  # a leaf that now has children
+                child = node[s] = {None: child}
+            node = child
+
+
+def _child(node: _Node, s: str) -> _Node | None:
+    return node.get(s) if isinstance(node, dict) else None
+
+
+def _entries(node: _Node) -> _Entries:
+    return node if isinstance(node, list) else node.get(None, [])
+
 
 @dataclass(frozen=True)
 class _Reading:
@@ -314,7 +352,8 @@ class ZhEnLinker:
         # Trie over the stems of each key's content words, in English order and with the parts
         # around prepositions reversed as Chinese puts them ("X from Y" ↔ "Y 中 的 X"); a closed
         # compound may also be read as its two parts ("dataset" ↔ 数据 "data" + 集 "set").
-        self._trie: dict = {}
+        # Its shape is `_Node`'s.
+        self._trie: _Node = {}
         self._loose_index: dict[int, dict[str, list[str]]] = {}
         self._next: dict[str, set[str]] = {}
         self._starts: set[str] = set()
@@ -343,17 +382,17 @@ class ZhEnLinker:
             for order in list(orders):
                 orders.update(_compound_splits(order, vocabulary))
             for order in orders:
-                node = self._trie
-                for w in order:
-                    node = node.setdefault(stem(w), {})
-                    self._stems_by_root[stem(w)[:4]].add(stem(w))
-                node.setdefault(None, []).append((key, order))
-                for a, b in zip(order, order[1:]):  # for may_link: which words follow which
-                    self._next.setdefault(stem(a)[:4], set()).add(stem(b)[:4])
+                spelled, stems = " ".join(order), [stem(w) for w in order]
+                _insert(self._trie, stems, key if spelled == key else (key, spelled))
+                roots = [intern(s[:4]) for s in stems]  # one string each: they fill several indexes
+                for s, root in zip(stems, roots):
+                    self._stems_by_root[root].add(s)
+                for a, b in zip(roots, roots[1:]):  # for may_link: which words follow which
+                    self._next.setdefault(a, set()).add(b)
                 if order:  # … and which begin and end a key, and which end one that begins so
-                    self._starts.add(stem(order[0])[:4])
-                    self._ends.add(stem(order[-1])[:4])
-                    self._ends_of.setdefault(stem(order[0])[:4], set()).add(stem(order[-1])[:4])
+                    self._starts.add(roots[0])
+                    self._ends.add(roots[-1])
+                    self._ends_of.setdefault(roots[0], set()).add(roots[-1])
 
     def forget_index(self) -> None:
         """Let go of what reading needs and glossing does not (`gloss` reads CEDICT and the keys'
@@ -542,12 +581,13 @@ class ZhEnLinker:
         options: dict[int, list[tuple[int, _Reading]]] = {}
         need = glossary if need_glossary is None else need_glossary
 
-        def walk(i: int, node: dict, path: list[_Reading]) -> None:
+        def walk(i: int, node: _Node, path: list[_Reading]) -> None:
             if i == len(atoms):
                 if need and not any(r.glossary for r in path):
                     return
-                for key, order in node.get(None, ()):
-                    exact = tuple(w for r in path for w in r.exact) == order
+                for entry in _entries(node):
+                    key, order = (entry, entry) if isinstance(entry, str) else entry
+                    exact = " ".join(w for r in path for w in r.exact) == order
                     # the best evidence for a key: exact, most read by the glossary, in the fewest terms
                     if key not in found or (exact, _coverage(path), -len(path)) > (
                             found[key][0], _coverage(found[key][1]), -len(found[key][1])):
@@ -561,9 +601,9 @@ class ZhEnLinker:
                     return
                 # loosely only a modifier, and not a lone character's sense (后 "post" is no "posteriori")
                 if not (relaxed and j < len(atoms) and len(r.zh) > 1):
-                    sub: dict | None = node
+                    sub: _Node | None = node
                     for s in r.stems:
-                        sub = sub.get(s)
+                        sub = _child(sub, s)
                         if sub is None:
                             break
                     if sub is not None:
@@ -584,10 +624,10 @@ class ZhEnLinker:
         del walk
         return found if budget[0] >= 0 else {}
 
-    def _children(self, node: dict, s: str, word: str) -> list[dict]:
+    def _children(self, node: _Node, s: str, word: str) -> list[_Node]:
         """The trie nodes under `node` for stem `s` and for stems of the same root."""
-        if len(s) < 4:
-            exact = node.get(s)
+        if len(s) < 4 or isinstance(node, list):
+            exact = _child(node, s)
             return [exact] if exact is not None else []
         index = self._loose_index.get(id(node))
         if index is None:

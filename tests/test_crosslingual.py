@@ -134,6 +134,16 @@ def test_a_frequent_key_decides_an_ambiguous_reading(dictionary):
     assert link("证明", {"identification": 50, "certificate": 1}, dictionary) is None
 
 
+def test_keys_that_begin_other_keys_are_found_whichever_comes_first(dictionary):
+    # "the network" spells the words of "network", a beginning of "network model", and sorts
+    # after it; "attention" sorts before "attention mechanism"
+    keys = ["network model", "the network", "attention", "attention mechanism"]
+    assert link("网络", keys, dictionary).en_key == "the network"
+    assert link("网络 模型", keys, dictionary).en_key == "network model"
+    assert link("注意力", keys, dictionary).en_key == "attention"
+    assert link("注意力 机制", keys, dictionary).en_key == "attention mechanism"
+
+
 def test_closed_compounds_read_as_their_parts(dictionary):
     assert link("关键 词", ["keyword", "key"], dictionary).en_key == "keyword"  # 关键 key + 词 word
     assert link("子 任务", ["subtask", "task"], dictionary).en_key == "subtask"
