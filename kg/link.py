@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from sys import intern
 from dataclasses import dataclass, field
 from functools import cache
@@ -458,9 +458,10 @@ def link_corpus(
         replacement = options.thesaurus[key]
         return replacement, Link("thesaurus", surface, f"{key} → {replacement or '(dropped)'}")
 
-    # (paper, key) → the surfaces written, as a tuple that grows by copying: a tuple of one takes
-    # 48 bytes where a list grown by appends took 88 or more, for 3 million pairs at 72,000 papers
-    occurrences: dict[tuple[str, str], tuple[str, ...]] = {}
+    # paper → key → the surfaces written, as a tuple that grows by copying: a tuple of one takes
+    # 48 bytes where a list grown by appends took 88 or more. By paper, not by (paper, key): at
+    # 72,000 papers the 3 million pairs' tuples and one table over them were the link's peak
+    occurrences: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
     displays: dict[str, Counter[str]] = defaultdict(Counter)  # label candidates
     links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
@@ -475,7 +476,8 @@ def link_corpus(
             langs[key] = lang_sets.setdefault(both, both)
 
     def record(paper_id: str, key: str, surface: str, display: str, lang: str, link: Link | None) -> None:
-        occurrences[(paper_id, key)] = occurrences.get((paper_id, key), ()) + (surface,)
+        paper = occurrences[paper_id]
+        paper[key] = paper.get(key, ()) + (surface,)
         aliases[key][surface] += 1
         displays[key][display] += 1
         add_lang(key, lang)
@@ -495,7 +497,7 @@ def link_corpus(
                 continue
             surface = "".join(span.split())
             key, link = thesaurus(same_word.get(hit[0], hit[0]), surface, Link(hit[1], surface, hit[2]))
-            if key and (ex.paper_id, key) not in occurrences:
+            if key and key not in occurrences[ex.paper_id]:
                 record(ex.paper_id, key, surface, surface, "zh", link)
         for d in ex.acronyms:  # the long form of a definition names the concept too
             key = acronym_long_key(d)
@@ -503,8 +505,8 @@ def link_corpus(
                 continue
             aliases[key][d.short] += 0
             aliases[key][d.long_surface] += 0
-            if (ex.paper_id, key) not in occurrences:  # only written inside a longer phrase:
-                occurrences[(ex.paper_id, key)] = (f"{d.long_surface} ({d.short})",)  # "… (DTE) algorithms"
+            if key not in occurrences[ex.paper_id]:  # only written inside a longer phrase:
+                occurrences[ex.paper_id][key] = (f"{d.long_surface} ({d.short})",)  # "… (DTE) algorithms"
                 add_lang(key, d.lang)
         if options.release_mentions:
             ex.mentions, ex.segments = [], ""
@@ -515,11 +517,17 @@ def link_corpus(
             aliases[d.long_key][d.short] += 0
 
     containing: dict[str, set[str]] = defaultdict(set)  # concept → the longer phrases it is nested in
-    # the keys only: 3 million (key, list) pairs at 72,000 papers
-    phrases: list[tuple[str, str]] = sorted(occurrences) if options.nested else []
-    if phrases:
+
+    def phrases() -> Iterator[tuple[str, str]]:
+        """(paper, key) in order, each paper's keys as they were when it came: the nested ties
+        added to a paper are no phrases of their own."""
+        for paper_id in sorted(occurrences) if options.nested else ():
+            for key in sorted(occurrences[paper_id]):
+                yield paper_id, key
+
+    if options.nested:
         standalone = set(aliases)
-        dependent = dependent_modifiers(Counter(key for _, key in occurrences))
+        dependent = dependent_modifiers(Counter(key for paper in occurrences.values() for key in paper))
         generic_en = generic.get("en", frozenset())
         prefix_termhood: dict[str, float] = {}  # the same prefixes recur in thousands of papers
 
@@ -562,9 +570,9 @@ def link_corpus(
         def written_by(paper_id: str, key: str) -> list[str]:
             # only what the paper wrote is passed on, not what an earlier key passed to this one:
             # else what a phrase is credited with would depend on how its key sorts
-            return [s for s in occurrences[(paper_id, key)] if not s.endswith(NESTED)]
+            return [s for s in occurrences[paper_id][key] if not s.endswith(NESTED)]
 
-        for paper_id, key in phrases if zh_linker is not None and on_linked is not None else ():
+        for paper_id, key in phrases() if zh_linker is not None and on_linked is not None else ():
             # the Chinese phrases' readings first, into the cache, so that the linkers' memory
             # can go (on_linked) before the nested ties add theirs (at 20,000 twins 330 and 190 MiB)
             if not key.isascii():
@@ -572,14 +580,15 @@ def link_corpus(
     defined = {acronym_long_key(d) for ex in extractions for d in ex.acronyms} - {""}
     if on_linked is not None:
         on_linked()
-    for paper_id, key in phrases:
+    for paper_id, key in phrases():
         surfaces = written_by(paper_id, key)
         for suffix in nested_in(paper_id, key, surfaces) if surfaces else ():
             nested = tuple(intern(s + NESTED) for s in surfaces)  # the same phrases recur
-            occurrences[(paper_id, suffix)] = occurrences.get((paper_id, suffix), ()) + nested
+            paper = occurrences[paper_id]
+            paper[suffix] = paper.get(suffix, ()) + nested
             containing[suffix].add(key)
     zh_cache.clear()
-    papers_per_key = Counter(key for _, key in occurrences) if options.min_papers > 1 else None
+    papers_per_key = Counter(key for paper in occurrences.values() for key in paper) if options.min_papers > 1 else None
     concepts: dict[str, Concept] = {}
     dropped: dict[str, float] = {}
     rare = 0
@@ -618,10 +627,11 @@ def link_corpus(
             langs=langs[key],
         )
     kept = {}
-    for pk in sorted(occurrences):  # moved, not copied: the two tables are the link's peak
-        surfaces = occurrences.pop(pk)
-        if pk[1] in concepts:
-            kept[pk] = surfaces
+    for paper_id in sorted(occurrences):  # moved, not copied, a paper at a time
+        paper = occurrences.pop(paper_id)
+        for key in sorted(paper):
+            if key in concepts:
+                kept[(paper_id, key)] = paper[key]
     return Corpus(list(papers), concepts, kept, dropped, rare)
 
 
