@@ -93,3 +93,28 @@ class Corpus:
     occurrences: dict[tuple[str, str], Sequence[str]]
     dropped: dict[str, float] = field(default_factory=dict)  # generic concept key → termhood
     rare: int = 0  # concepts left out for being in too few papers (`LinkOptions.min_papers`)
+
+    def __getstate__(self) -> dict[str, object]:
+        """For pickle, which `kg build` uses to hand the corpus from the process that linked it
+        to the one that builds the graphs (`kg.apart`): the ties as one flat list, paper id, key,
+        number of surfaces, surfaces, and so on. The pickler remembers every object it writes,
+        and at 72,000 papers its memo over 2.5 million (paper, key) tuples and as many tuples of
+        surfaces was the linking process's peak (+337 MiB); strings it remembers still, once each."""
+        flat: list[object] = []
+        for (paper_id, key), surfaces in self.occurrences.items():
+            flat += (paper_id, key, len(surfaces), *surfaces)
+        return {**self.__dict__, "occurrences": flat}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        flat = state["occurrences"]
+        if isinstance(flat, dict):  # pickled by a kg from before this encoding
+            self.__dict__.update(state)
+            return
+        assert isinstance(flat, list)
+        occurrences: dict[tuple[str, str], Sequence[str]] = {}
+        i = 0
+        while i < len(flat):
+            paper_id, key, n = flat[i], flat[i + 1], flat[i + 2]
+            occurrences[(paper_id, key)] = tuple(flat[i + 3:i + 3 + n])
+            i += 3 + n
+        self.__dict__.update(state, occurrences=occurrences)
