@@ -54,9 +54,9 @@ def main() -> int:
                 rss = proc.memory_info().rss / 2**20
                 # the build, then what it started: the extract-and-link process, and its workers
                 role = "kg build" if proc.pid == build.pid else f"{'child' if proc.ppid() == build.pid else 'worker'} of {proc.ppid()}"
-            except psutil.Error:
+                pss += proportional_set_size(proc.pid)
+            except (psutil.Error, OSError):  # it ended since it was listed
                 continue
-            pss += proportional_set_size(proc.pid)
             old = peaks.get(proc.pid, (role, 0.0, 0.0))
             peaks[proc.pid] = (old[0], max(old[1], rss), max(old[2], high_water_mib(proc.pid)))
         tree_pss = max(tree_pss, pss)
