@@ -1,8 +1,8 @@
 """Peak memory of `kg build` itself, process by process, as a user runs it.
 
 `bench/scale.py` builds the graphs in its own process, which also holds the benchmark's
-records, so its "build process" is not quite kg's. This script runs the real command in a
-new process group and samples every process of it (the build, the extract-and-link process of
+records, so its "build process" is not quite kg's. This script runs the real command and
+samples every process of it (the build, the extract-and-link process of
 `kg.apart`, the extraction and clause-reading workers) every 0.1 s: each one's highest RSS
 (and its high-water mark from /proc, which sampling cannot miss), and the highest sum of the
 tree's PSS, which counts pages that forked workers share once.

@@ -8,7 +8,7 @@ def corpus() -> Corpus:
     concepts = {"federated learning": Concept("federated learning", "federated learning", {"FL": 2, "联邦学习": 1},
                                               [Link("acronym", "FL", "FL = federated learning")]),
                 "model": Concept("model", "model")}
-    # not in sorted order, and a surface shared by two ties: both must survive the round trip
+    # not in sorted order, with a surface written twice in one tie and a tie with none: all must survive
     occurrences = {("b", "model"): ("models", "model"), ("a", "federated learning"): ("联邦学习",),
                    ("b", "federated learning"): ("FL", "FL", "federated learning"), ("a", "model"): ()}
     return Corpus(papers, concepts, occurrences, dropped={"thing": 0.1}, rare=3)
