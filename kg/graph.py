@@ -302,6 +302,17 @@ class ProjectionLimits:
         return sum(n * (n - 1) // 2 for n in per_concept.values()) > self.exact_max_pairs
 
 
+def thinning(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits()) -> dict[str, str]:
+    """How the projections of `corpus` are thinned, for papers appended later (`kg.append`):
+    whether co-occurrence is, and the most papers a concept searched for similar papers has
+    ("" when every shared concept is)."""
+    search = ""
+    if limits.thin_similarity(corpus):
+        counts = paper_counts(corpus)
+        search = str(max((counts[k] for k in _search_concepts(counts, limits.similarity_pair_budget)), default=0))
+    return {"thinned_cooccurrence": str(int(limits.thin_cooccurrence(corpus))), "similarity_search_papers": search}
+
+
 def _incidence(corpus: Corpus, keys: list[str]) -> tuple[list[str], sp.csr_matrix]:
     """Paper ids (sorted) and the 0/1 paper × concept matrix over `keys` (column order)."""
     paper_ids = sorted({p.id for p in corpus.papers})

@@ -39,6 +39,8 @@ CREATE TABLE projection_nodes (graph TEXT NOT NULL, id TEXT NOT NULL, attrs TEXT
     WITHOUT ROWID;
 CREATE TABLE projection_edges (graph TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL, weight REAL NOT NULL,
                                attrs TEXT NOT NULL, PRIMARY KEY (graph, a, b)) WITHOUT ROWID;
+CREATE TABLE vocabulary (kind TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, name))
+    WITHOUT ROWID;
 """
 _INDEXES = """
 CREATE INDEX edges_by_paper ON edges (paper);
@@ -46,7 +48,7 @@ CREATE INDEX projection_edges_by_b ON projection_edges (graph, b);
 """
 
 
-def _dump(attrs: Mapping[str, object]) -> str:
+def dump_attributes(attrs: Mapping[str, object]) -> str:
     """Attributes as compact JSON, keys sorted. orjson rather than the standard library: at
     20,000 twins encoding was a third of writing graph.sqlite, the largest part of saving
     (`python bench/index.py`). Edge data that is not a dict (`kg.graph.EdgeAttributes`) is
@@ -91,19 +93,29 @@ class IndexWriter:
         with self._db as db:
             db.execute("INSERT INTO meta VALUES ('papers', ?)", (str(papers),))
             db.executemany("INSERT INTO nodes VALUES (?, ?, ?)",
-                           ((n, str(d.get("kind", "")), _dump(d)) for n, d in sorted(g.nodes(data=True))))
-            db.executemany("INSERT INTO edges VALUES (?, ?, ?)", ((c, p, _dump(d)) for c, p, d in _edges_in_order(g)))
+                           ((n, str(d.get("kind", "")), dump_attributes(d)) for n, d in sorted(g.nodes(data=True))))
+            db.executemany("INSERT INTO edges VALUES (?, ?, ?)", ((c, p, dump_attributes(d)) for c, p, d in _edges_in_order(g)))
             names = sorted({(name, n) for n, d in g.nodes(data=True) if n.startswith(CONCEPT_PREFIX)
                             for name in concept_names(d)})
             db.executemany("INSERT INTO names VALUES (?, ?)", names)
+
+    def add_vocabulary(self, acronyms: Mapping[str, str], implausible: Iterable[str],
+                       facts: Mapping[str, str]) -> None:
+        """What the build decided over the whole corpus, which papers appended later keep to
+        (`kg.append`): linking's acronyms and refused readings (`kg.link.Vocabulary`; its
+        concepts are the nodes), and `facts` of the projections (`kg.graph.thinning`)."""
+        with self._db as db:
+            db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(facts.items()))
+            db.executemany("INSERT INTO vocabulary VALUES ('acronym', ?, ?)", sorted(acronyms.items()))
+            db.executemany("INSERT INTO vocabulary VALUES ('implausible', ?, '')", ((k,) for k in sorted(implausible)))
 
     def add_projection(self, name: str, projection: nx.Graph) -> None:
         """A projection ("concepts", "papers") for the ego views."""
         with self._db as db:
             db.executemany("INSERT INTO projection_nodes VALUES (?, ?, ?)",
-                           ((name, n, _dump(d)) for n, d in sorted(projection.nodes(data=True))))
+                           ((name, n, dump_attributes(d)) for n, d in sorted(projection.nodes(data=True))))
             db.executemany("INSERT INTO projection_edges VALUES (?, ?, ?, ?, ?)",
-                           ((name, min(a, b), max(a, b), float(d.get("weight", 0)), _dump(d))
+                           ((name, min(a, b), max(a, b), float(d.get("weight", 0)), dump_attributes(d))
                             for a, b, d in projection.edges(data=True)))
 
 
@@ -180,6 +192,16 @@ class GraphIndex:
         best = sorted(values, key=lambda row: (-float(row[1] or 0), row[0]))[:n]  # id = prefix + key
         return [json.loads(self._db.execute("SELECT attrs FROM nodes WHERE id = ?", (node,)).fetchone()[0])
                 for node, _ in best]
+
+    def graph(self) -> nx.Graph:
+        """The whole paper–concept graph, as graph.graphml holds it after a full build; after an
+        append (`kg.append`) only this file has the appended papers."""
+        g = nx.Graph()
+        for node, attrs in self._db.execute("SELECT id, attrs FROM nodes ORDER BY id"):
+            g.add_node(node, **json.loads(attrs))
+        for concept, paper, attrs in self._db.execute("SELECT concept, paper, attrs FROM edges ORDER BY concept, paper"):
+            g.add_edge(concept, paper, **json.loads(attrs))
+        return g
 
     def around(self, nodes: Iterable[str], hops: int, far: Sequence[str] | None = None) -> nx.Graph:
         """`nodes`, every node within `hops` edges of them, and the edges that reach those.

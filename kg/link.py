@@ -94,6 +94,19 @@ class LinkOptions:
     release_mentions: bool = False
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a workspace's last full build decided corpus-wide, for papers appended to it
+    (`kg build --append`): they are linked against it instead of relinking every paper. Its
+    concepts (key → papers) keep papers of their own whatever `min_papers`, and English ones are
+    what Chinese phrases are read as; its acronyms (as written → long key) resolve in the new
+    papers where those do not define them; its implausible dictionary readings stay refused."""
+
+    papers: Mapping[str, int] = field(default_factory=dict)
+    acronyms: Mapping[str, str] = field(default_factory=dict)
+    implausible: frozenset[str] = frozenset()
+
+
 @cache
 def _zipf_frequency() -> Callable[[str, str], float]:
     """wordfreq's lookup, imported on first use: the query commands start faster without it."""
@@ -276,9 +289,10 @@ class AcronymTable:
 
     @classmethod
     def build(cls, extractions: Sequence[Extraction], to_english: Callable[[AcronymDef], str],
-              known: Mapping[str, str] = {}) -> AcronymTable:
+              known: Mapping[str, str] = {}, earlier: Mapping[str, str] = {}) -> AcronymTable:
         """`to_english(d)`: the long key of definition `d` ("" when it is none after all). `known`
-        (short → long key) fills in acronyms the corpus uses but never defines."""
+        (short → long key) fills in acronyms the corpus uses but never defines; `earlier` (short
+        as written → long key, a `Vocabulary`'s) does so first, as corpus acronyms."""
         table = cls()
         long_forms: dict[str, Counter[str]] = defaultdict(Counter)  # key → long key → definitions
         cases: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)  # (key, short as written) → long keys
@@ -301,12 +315,22 @@ class AcronymTable:
                 table.corpus_wide[short] = top
         for (short, written), keys in sorted(cases.items()):
             table.case_meaning[(short, written)] = min(keys.items(), key=lambda kn: (-kn[1], kn[0]))[0]
-        for short, long_key in sorted(known.items()):
+        for short, long_key in sorted(earlier.items()):
             if acronym_key(short) not in long_forms:
+                table.corpus_wide[acronym_key(short)] = long_key
+                table.surfaces[acronym_key(short)] = AcronymDef(short, long_key, long_key, "en")
+        for short, long_key in sorted(known.items()):
+            if acronym_key(short) not in long_forms and acronym_key(short) not in table.corpus_wide:
                 table.corpus_wide[acronym_key(short)] = long_key
                 table.surfaces[acronym_key(short)] = AcronymDef(short, long_key, long_key, "en")
                 table.known.add(acronym_key(short))
         return table
+
+    def defined(self) -> dict[str, str]:
+        """The acronyms resolved everywhere that come from definitions (not from the fallback
+        table), as written → long key: what a `Vocabulary` keeps of this table."""
+        return {self.surfaces[short].short: long_key for short, long_key in sorted(self.corpus_wide.items())
+                if short not in self.known}
 
     def resolve(self, paper_id: str, key: str) -> str | None:
         return self.per_paper.get((paper_id, key)) or self.corpus_wide.get(key)
@@ -379,13 +403,16 @@ def link_corpus(
     known_acronyms: Mapping[str, str] = {},
     options: LinkOptions = LinkOptions(),
     on_linked: Callable[[], None] | None = None,
+    vocabulary: Vocabulary = Vocabulary(),
 ) -> Corpus:
     """Merge per-paper mentions into corpus concepts, with the evidence of every merge.
 
     `zh_span_linker` reads the word spans of Chinese clauses (default: `zh_linker`); it may be
     stricter and quicker, as most spans are no term. `on_linked` is called once every mention
     is linked and the nested phrases' readings are in: the linkers are not asked again
-    (`zh_gloss` is), so their memory may go (see `ZhEnLinker.forget_index`)."""
+    (`zh_gloss` is), so their memory may go (see `ZhEnLinker.forget_index`). With a
+    `vocabulary`, `papers` are appended to the corpus it describes (the linkers read into its
+    English keys too): the concepts of the result are those the new papers tie to."""
     zh_cache: dict[str, ZhHit | None] = {}
 
     def read_chinese(key: str) -> ZhHit | None:
@@ -397,14 +424,16 @@ def link_corpus(
 
     implausible = implausible_readings(extractions, read_chinese, zh_span_linker or zh_linker, options) \
         if zh_linker is not None else frozenset()
+    implausible |= {(key, "dictionary") for key in vocabulary.implausible}
 
     def zh_to_english(key: str) -> ZhHit | None:
         hit = read_chinese(key)
         return None if hit is not None and (hit[0], hit[1]) in implausible else hit
 
     # key → the key of the same word in another form: a plural phrase's singular, an -ic key's -ics noun
-    same_word = plural_singulars(key for ex in extractions if ex.lang == "en"
-                                 for key in [*(m.key for m in ex.mentions), *(d.long_key for d in ex.acronyms)])
+    same_word = plural_singulars([*(key for ex in extractions if ex.lang == "en"
+                                    for key in [*(m.key for m in ex.mentions), *(d.long_key for d in ex.acronyms)]),
+                                  *(key for key in vocabulary.papers if key.isascii())])
     same_word |= ics_nouns(((m.key, m.surface) for ex in extractions if ex.lang == "en" for m in ex.mentions),
                            generic.get("en", frozenset()))
     # short → the long keys English definitions give it, and how often
@@ -433,7 +462,7 @@ def link_corpus(
             long_keys[(d.short, d.long_key)] = key
         return long_keys[(d.short, d.long_key)]
 
-    acronyms = AcronymTable.build(extractions, acronym_long_key, known_acronyms)
+    acronyms = AcronymTable.build(extractions, acronym_long_key, known_acronyms, vocabulary.acronyms)
 
     def canonical(paper_id: str, m: Mention) -> tuple[str, Link | None]:
         key = m.key
@@ -526,7 +555,7 @@ def link_corpus(
                 yield paper_id, key
 
     if options.nested:
-        standalone = set(aliases)
+        standalone = set(aliases) | set(vocabulary.papers)
         dependent = dependent_modifiers(Counter(key for paper in occurrences.values() for key in paper))
         generic_en = generic.get("en", frozenset())
         prefix_termhood: dict[str, float] = {}  # the same prefixes recur in thousands of papers
@@ -588,6 +617,8 @@ def link_corpus(
             paper[suffix] = paper.get(suffix, ()) + nested
             containing[suffix].add(key)
     zh_cache.clear()
+    for key in containing.keys() - aliases.keys():  # only nested in the new papers: a workspace concept
+        aliases[key] = Counter()
     papers_per_key = Counter(key for paper in occurrences.values() for key in paper) if options.min_papers > 1 else None
     concepts: dict[str, Concept] = {}
     dropped: dict[str, float] = {}
@@ -605,10 +636,10 @@ def link_corpus(
         # "language", "video", "control" and 训练 "train", long forms of some "(I)" or "(CT)"
         defined_term = key in defined and key not in words and " " in key
         score = 1.0 if defined_term else termhood(key, lang, words, modifiers)
-        if score < options.min_termhood:
+        if score < options.min_termhood and key not in vocabulary.papers:
             dropped[key] = score
             continue
-        if papers_per_key is not None and papers_per_key[key] < options.min_papers:
+        if papers_per_key is not None and papers_per_key[key] < options.min_papers and key not in vocabulary.papers:
             rare += 1
             continue
         candidates = Counter(key_displays)
@@ -624,7 +655,7 @@ def link_corpus(
             links=with_nested(sorted(key_links.values(), key=lambda l: (l.layer, l.surface)), key, containing,
                               options.max_nested_links),
             termhood=score,
-            langs=langs[key],
+            langs=langs.get(key, frozenset()),
         )
     kept = {}
     for paper_id in sorted(occurrences):  # moved, not copied, a paper at a time
@@ -632,7 +663,8 @@ def link_corpus(
         for key in sorted(paper):
             if key in concepts:
                 kept[(paper_id, key)] = paper[key]
-    return Corpus(list(papers), concepts, kept, dropped, rare)
+    return Corpus(list(papers), concepts, kept, dropped, rare, acronyms=acronyms.defined(),
+                  implausible=frozenset(key for key, layer in implausible if layer == "dictionary"))
 
 
 def with_nested(links: list[Link], key: str, containing: Mapping[str, set[str]], shown: int) -> list[Link]:

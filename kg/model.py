@@ -93,6 +93,10 @@ class Corpus:
     occurrences: dict[tuple[str, str], Sequence[str]]
     dropped: dict[str, float] = field(default_factory=dict)  # generic concept key → termhood
     rare: int = 0  # concepts left out for being in too few papers (`LinkOptions.min_papers`)
+    # what linking decided corpus-wide, kept for papers appended later (`kg.link.Vocabulary`):
+    # acronyms resolved everywhere (as written → long key) and refused dictionary readings
+    acronyms: dict[str, str] = field(default_factory=dict)
+    implausible: frozenset[str] = frozenset()
 
     def __getstate__(self) -> dict[str, object]:
         """For pickle, which `kg build` uses to hand the corpus from the process that linked it
@@ -107,6 +111,7 @@ class Corpus:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         flat = state["occurrences"]
+        self.__dict__.update(acronyms={}, implausible=frozenset())  # pickled by a kg without them
         if isinstance(flat, dict):  # pickled by a kg from before this encoding
             self.__dict__.update(state)
             return

@@ -30,8 +30,8 @@ from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, forget_words, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
 from kg.graph import (bipartite_graph, concept_graph, concept_node, links_text, paper_graph, papers_of,
-                      sort_attributes)
-from kg.link import MIN_TERMHOOD, LinkOptions, ZhHit, english_key_papers, link_corpus
+                      sort_attributes, thinning)
+from kg.link import MIN_TERMHOOD, LinkOptions, Vocabulary, ZhHit, english_key_papers, link_corpus
 from kg.model import Corpus, Extraction, Paper
 from kg.spans import read_clause_spans
 from kg.read import Columns, ReadError, ReadReport, read_papers
@@ -177,13 +177,14 @@ def extra_formats(options: BuildOptions, papers: int) -> tuple[str, ...]:
 def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
                 options: BuildOptions = BuildOptions(), min_papers: int = 1, workers: int = 1,
                 on_progress: Callable[[int, int], None] | None = None, on_step: OnStep = no_step,
-                release_mentions: bool = False) -> Corpus:
+                release_mentions: bool = False, vocabulary: Vocabulary = Vocabulary()) -> Corpus:
     """Corpus-wide linking of papers already read and extracted (what `kg build` does next,
     with `min_concept_papers`). The Chinese papers' clause spans are read by `workers`
     processes (see `kg.spans`; `on_progress(n, total)` as they go). `on_step` is told the two
     steps around them, a minute each at 72,000 papers: "indexing English concepts" (for the
     Chinese linker, only with Chinese papers) and "linking concepts". With `release_mentions`
-    each extraction is emptied of its mentions and clause words once linked (`LinkOptions`)."""
+    each extraction is emptied of its mentions and clause words once linked (`LinkOptions`).
+    With a `vocabulary` the papers are appended to a workspace's corpus (see `kg.append`)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)  # wordfreq's termhood loads jieba, which logs at INFO
@@ -192,7 +193,7 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
     if crosslingual:
         on_step("indexing English concepts")
     with cyclic_gc_paused():
-        linker = zh_linker(extractions, options) if crosslingual else None
+        linker = zh_linker(extractions, options, vocabulary) if crosslingual else None
         spans: dict[str, ZhHit] = {}
         if linker is not None:
             segments = [ex.segments for ex in extractions if ex.segments]
@@ -209,6 +210,7 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
             options=LinkOptions(min_termhood=options.min_termhood, thesaurus=thesaurus, min_papers=min_papers,
                                 release_mentions=release_mentions),
             on_linked=(lambda: (linker.forget_index(), spans.clear())) if linker else None,
+            vocabulary=vocabulary,
         )
     forget_words()  # the graphs come next, and they are the build's peak
     return corpus
@@ -249,13 +251,16 @@ def link_chinese(linker: ZhEnLinker, words: Sequence[str]) -> ZhHit | None:
     return None
 
 
-def zh_linker(extractions: Sequence[Extraction], options: BuildOptions) -> ZhEnLinker | None:
-    """A Chinese → English linker over the English concepts of this corpus (None if it has none).
-    `link_papers` asks for one only when there are Chinese papers to link."""
+def zh_linker(extractions: Sequence[Extraction], options: BuildOptions,
+              vocabulary: Vocabulary = Vocabulary()) -> ZhEnLinker | None:
+    """A Chinese → English linker over the English concepts of this corpus and the `vocabulary`
+    it is appended to (None if there are none). `link_papers` asks for one only when there are
+    Chinese papers to link."""
     # key → English papers using it (decides ambiguous readings); the shorter concepts inside
     # English phrases are targets too: 图像灵敏度 finds "image sensitivity" inside "resulting
     # image sensitivity", and the nested rule then joins them
     english = english_key_papers(extractions, long_forms=True)
+    english.update({key: n for key, n in vocabulary.papers.items() if key.isascii()})
     if not english:
         return None
     glossary = load_glossary() if options.glossary else {}
@@ -443,6 +448,7 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
             written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)  # csv: two files
         on_step(f"writing {INDEX_FILE} (paper–concept)")
         index.add_graph(bipartite)
+        index.add_vocabulary(corpus.acronyms, corpus.implausible, thinning(corpus))
         figures["components"] = nx.number_connected_components(bipartite)
         del bipartite
     written.append(out_dir / INDEX_FILE)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kg.link import LinkOptions, clause_spans, ics_nouns, link_corpus, nested_parts, termhood
+from kg.link import LinkOptions, Vocabulary, clause_spans, ics_nouns, link_corpus, nested_parts, termhood
 from kg.model import AcronymDef, Extraction, Mention, Paper
 
 GENERIC = {"en": frozenset({"model", "method", "result"}), "zh": frozenset({"方法"})}
@@ -411,3 +411,37 @@ def test_an_adjective_is_no_mention_of_the_ics_noun_its_lemma_shares():
     corpus = link_corpus([paper("a"), paper("b")], [a, b], generic=GENERIC)
     assert "semantic" not in corpus.concepts and corpus.concepts["semantics"].label == "semantics"
     assert ("b", "semantics") in corpus.occurrences and ("a", "semantics") not in corpus.occurrences
+
+
+# ------------------------------------------------------------------ appending to a linked corpus
+
+
+def test_appended_papers_keep_to_the_vocabulary_of_the_corpus_they_join():
+    earlier = Vocabulary(papers={"graph neural network": 40, "message passing": 1},
+                         acronyms={"GNN": "graph neural network"})
+    new = Extraction("n", "en", [mention("gnn", "GNNs"), mention("message passing"), mention("citation graph")])
+    corpus = link_corpus([paper("n")], [new], generic=GENERIC, options=LinkOptions(min_papers=2), vocabulary=earlier)
+    assert corpus.occurrences[("n", "graph neural network")] == ("GNNs",)
+    assert [link.layer for link in corpus.concepts["graph neural network"].links] == ["acronym"]
+    # a concept of the corpus is kept whatever min_papers; a new one of one paper is not
+    assert ("n", "message passing") in corpus.occurrences and "citation graph" not in corpus.concepts
+    alone = link_corpus([paper("n")], [new], generic=GENERIC, options=LinkOptions(min_papers=2))
+    assert "graph neural network" not in alone.concepts and "message passing" not in alone.concepts
+
+
+def test_a_definition_in_the_new_papers_beats_the_vocabulary():
+    earlier = Vocabulary(papers={"graph neural network": 40}, acronyms={"GNN": "graph neural network"})
+    new = Extraction("n", "en", [mention("gnn", "GNN"), mention("gated neural network")],
+                     [AcronymDef("GNN", "gated neural network", "gated neural network", "en")])
+    corpus = link_corpus([paper("n")], [new], generic=GENERIC, vocabulary=earlier)
+    assert ("n", "gated neural network") in corpus.occurrences
+    assert ("n", "graph neural network") not in corpus.occurrences
+    assert corpus.acronyms == {"GNN": "gated neural network"}
+
+
+def test_a_nested_part_lands_on_a_concept_of_the_vocabulary():
+    earlier = Vocabulary(papers={"language model": 100})
+    new = Extraction("n", "en", [mention("large language model")])
+    corpus = link_corpus([paper("n")], [new], generic=GENERIC, vocabulary=earlier)
+    assert ("n", "language model") in corpus.occurrences
+    assert corpus.occurrences[("n", "language model")] == ("large language model (nested)",)
