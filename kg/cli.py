@@ -33,6 +33,7 @@ from rich.table import Table
 
 from kg import pipeline, query, workspace
 from kg.apart import extract_corpus_apart, interrupt
+from kg.append import NothingNew, link_new_papers, save_appended
 from kg.export import FORMATS, export as export_graph
 from kg.index import INDEX_FILE, GraphIndex
 from kg.engine import EngineError, EngineOptions
@@ -164,11 +165,16 @@ def build(
                                               f"{','.join(pipeline.EXTRA_FORMATS)} (GEXF, node-link JSON, CSV "
                                               f"tables) or none; auto: all below {pipeline.BIG_CORPUS:,} papers, "
                                               "none from there.")] = "auto",
+    append: Annotated[bool, typer.Option("--append", help="Add the inputs' new papers to DIR's graph.sqlite "
+                                                          "(what the query commands read) in seconds, linked "
+                                                          "against DIR's concepts; rankings, clusters and the "
+                                                          "graph files stay those of the last full build.")] = False,
 ) -> None:
     """Build the paper–concept graph, its projections, rankings, HTML maps and exports into DIR.
 
     Re-running with the same DIR rebuilds the graph from the given inputs; abstracts already
     extracted into DIR's cache (same text, same extractor version) are not extracted again.
+    With --append only the papers DIR does not have are added (see kg.append).
     """
     chosen = None if formats.strip().lower() == "auto" else tuple(
         f for f in (part.strip().lower() for part in formats.split(",")) if f and f != "none")
@@ -185,35 +191,61 @@ def build(
     report = ReadReport()
     try:
         with workspace.locked(output):
-            total = None if quiet or as_json else count_records(inputs, options.columns)
+            show = not (quiet or as_json)
+            total = count_records(inputs, options.columns) if show else None
             with stage_bars(err) if total else nullcontext() as bars:
                 if bars:
                     bars.advance("extracting", 0, total)  # the clock starts before the model load
-                corpus = extract_corpus_apart(  # linking's leftover memory goes with its process
-                    inputs, options, report=report, engine=run,
-                    on_progress=(lambda n: bars.advance("extracting", n)) if bars else None,
-                    on_link_progress=(lambda n, of: bars.advance("linking Chinese", n, of)) if bars else None,
-                    on_step=bars.step if bars else pipeline.no_step)
-            with err.status("graphs…", spinner="dots") if not (quiet or as_json) else nullcontext() as status:
+                if append:
+                    new = link_new_papers(
+                        inputs, output, options, report, run,
+                        on_progress=(lambda n: bars.advance("extracting", n)) if bars else None,
+                        on_step=bars.step if bars else pipeline.no_step)
+                else:
+                    corpus = extract_corpus_apart(  # linking's leftover memory goes with its process
+                        inputs, options, report=report, engine=run,
+                        on_progress=(lambda n: bars.advance("extracting", n)) if bars else None,
+                        on_link_progress=(lambda n, of: bars.advance("linking Chinese", n, of)) if bars else None,
+                        on_step=bars.step if bars else pipeline.no_step)
+            with err.status("graphs…", spinner="dots") if show else nullcontext() as status:
                 on_step = (lambda step: status.update(f"{step}…")) if status else pipeline.no_step
                 if strict and report.skipped:
                     _fail(f"--strict: {report.summary_line()}; nothing written", EXIT_STRICT)
-                written, info = pipeline.save_corpus(corpus, output, options, report, on_step)
+                if append:
+                    written, info = save_appended(new, output, report, on_step)
+                else:
+                    written, info = pipeline.save_corpus(corpus, output, options, report, on_step)
     except workspace.WorkspaceBusy as exc:
         _fail(str(exc), EXIT_BUSY)
+    except NothingNew as exc:
+        if as_json:
+            _print_json({"appended": 0, "message": str(exc)})
+        elif not quiet:
+            err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(0) from None
     except (ReadError, pipeline.BuildError, StoreError, EngineError) as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or output}: cannot write ({exc.strerror})")
+    except sqlite3.Error as exc:
+        _fail(f"{output / INDEX_FILE}: cannot append ({exc}); nothing changed")
     except KeyboardInterrupt:
         kept = f"; the extractions finished so far are kept in {run.cache}, so the same command resumes" if run.cache else ""
         _fail(f"{output}: interrupted, no output changed{kept}", EXIT_INTERRUPTED)
     if as_json:
-        _print_json({**info, "skipped": [p.to_dict() for p in report.skipped],
+        _print_json({**info, **({"appended": len(new.corpus.papers), "already_present": new.present} if append else {}),
+                     "skipped": [p.to_dict() for p in report.skipped],
                      "repaired": [p.to_dict() for p in report.repaired], "outputs": [str(p) for p in written]})
     if not quiet:
         _report_line(report, f"see {output / pipeline.SKIPPED_FILE}")
-    if not quiet and not as_json:
+    if not quiet and not as_json and append:
+        present = f" ({new.present:,} it had already)" if new.present else ""
+        err.print(f"[green]appended[/green] {len(new.corpus.papers)} papers to {rich.markup.escape(str(output))}"
+                  f"{rich.markup.escape(present)}: now "
+                  f"{info['papers']} papers, {info['concepts']} concepts, {info['paper_concept_edges']} paper–concept "
+                  f"edges in {time.perf_counter() - start:.1f}s; rankings, clusters and the graph files are "
+                  "those of the last full build (build without --append to refresh them)", highlight=False)
+    elif not quiet and not as_json:
         err.print(
             f"[green]built[/green] {rich.markup.escape(str(output))}: {info['papers']} papers, {info['concepts']} concepts, "
             f"{info['paper_concept_edges']} paper–concept edges, {info['concept_cooccurrence_edges']} "
@@ -339,8 +371,13 @@ def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write (csv: FILE.nodes.csv and FILE.edges.csv; neo4j: FILE.papers.neo4j.csv, FILE.concepts.neo4j.csv, FILE.mentions.neo4j.csv).")],
 ) -> None:
     """Export the paper–concept graph for Gephi, Cytoscape, igraph, Neo4j or a spreadsheet."""
+    if (graph / INDEX_FILE).is_file():  # it has the papers appended since graph.graphml was written
+        with _index(graph) as index:
+            whole = index.graph()
+    else:
+        whole = _load(graph)
     try:
-        written = export_graph(_load(graph), fmt.value, output)
+        written = export_graph(whole, fmt.value, output)
     except OSError as exc:
         return _fail(f"{output}: cannot write ({exc.strerror})")
     for path in written:

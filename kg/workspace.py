@@ -72,14 +72,16 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish(out_dir: str | os.PathLike[str], write: Callable[[Path], list[Path]]) -> list[Path]:
+def publish(out_dir: str | os.PathLike[str], write: Callable[[Path], list[Path]],
+            keep_others: bool = False) -> list[Path]:
     """Run `write(staging_dir)` (it returns the files it wrote there), then move those files
     into `out_dir` and write the manifest; return the published paths, manifest last.
 
     Call with the lock held (`locked`). Files must be written directly in the staging
     directory: their names are the output names. Files the previous manifest listed that this
     build did not write (`--formats none` after a build with every format) are removed last, so
-    no export is left disagreeing with graph.graphml; nothing else in `out_dir` is touched."""
+    no export is left disagreeing with graph.graphml; nothing else in `out_dir` is touched.
+    With `keep_others` they stay, listed as they were (an append rewrites a few files only)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out)
@@ -90,15 +92,18 @@ def publish(out_dir: str | os.PathLike[str], write: Callable[[Path], list[Path]]
         names = sorted({Path(p).name for p in write(staging)})
         for name in names:
             _fsync(staging / name)
-        manifest = {"files": {name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
-                              for name in names}}
+        files = {name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
+                 for name in names}
+        if keep_others:
+            files = {**_manifest_files(out), **files}
+        manifest = {"files": dict(sorted(files.items()))}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         _fsync(staging / MANIFEST)
         with _interrupts_deferred():  # Ctrl-C or kill lands before or after the moves, not among them
             for name in names:
                 os.replace(staging / name, out / name)
             os.replace(staging / MANIFEST, out / MANIFEST)
-            for name in sorted(previous - set(names)):
+            for name in sorted(previous - set(names)) if not keep_others else ():
                 (out / name).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -116,15 +121,19 @@ def _interrupts_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _published_names(out: Path) -> set[str]:
-    """The files the workspace's manifest lists: plain names only, so a damaged or hostile
-    manifest can never point outside the workspace."""
+def _manifest_files(out: Path) -> dict[str, dict]:
+    """The files the workspace's manifest lists, with what it says of each: plain names only,
+    so a damaged or hostile manifest can never point outside the workspace."""
     try:
         files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return set()
-    return {name for name in files if isinstance(name, str) and name == Path(name).name
-            and not name.startswith(".") and name != MANIFEST} if isinstance(files, dict) else set()
+        return {}
+    return {name: info for name, info in files.items() if name == Path(name).name
+            and not name.startswith(".") and name != MANIFEST} if isinstance(files, dict) else {}
+
+
+def _published_names(out: Path) -> set[str]:
+    return set(_manifest_files(out))
 
 
 def verify(out_dir: str | os.PathLike[str]) -> list[str]:

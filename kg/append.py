@@ -1,0 +1,370 @@
+"""New papers added to a built workspace without rebuilding it (`kg build --append`).
+
+A full build relinks, re-ranks and rewrites every paper: ten minutes at 72,000 papers, for a
+daily feed of a hundred new abstracts. Appending extracts and links only the new papers,
+against what the last full build decided corpus-wide (its concepts, acronyms and refused
+dictionary readings: `kg.link.Vocabulary`, kept in graph.sqlite), and adds them to
+graph.sqlite, the file the query commands and ego views read:
+
+- the papers, their ties to concepts, and the concepts new to the workspace that are in
+  `min_concept_papers` of the new papers;
+- the concepts' paper counts, aliases, languages and paper lists, grown;
+- in the co-occurrence projection, the papers-together count and association strength of
+  every pair of concepts a new paper has, counted over all papers (a pair the full build had
+  thinned out comes back when it is seen together in `min_cooccurrence` papers);
+- in the similarity projection, each new paper's most similar papers, weighted by the rarity
+  of their shared concepts in the grown corpus.
+
+What only the whole graph can say stays as the last full build left it: centralities, clusters,
+the association strength of pairs no new paper has, the other papers' most similar papers,
+mean years, and the whole-graph files (graph.graphml, concepts.graphml, papers.graphml, the
+maps, rankings.csv). summary.json counts the appended papers. `kg build` of every input
+recomputes all of it, as if the papers had come at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+from kg import workspace
+from kg.atomic import write_text
+from kg.engine import EngineOptions, ExtractorConfig, extract_stream
+from kg.extract import Extractor
+from kg.graph import (PAPER_PREFIX, ProjectionLimits, concept_node, links_text, paper_attributes, paper_node,
+                      paper_year)
+from kg.index import INDEX_FILE, dump_attributes
+from kg.link import Vocabulary
+from kg.model import Concept, Corpus, Extraction, Paper
+from kg.pipeline import (SKIPPED_FILE, BuildError, BuildOptions, OnStep, link_papers, min_concept_papers, no_step,
+                         paper_titles, skipped_jsonl)
+from kg.query import concept_names
+from kg.read import ReadReport, read_papers
+
+SUMMARY_FILE = "summary.json"
+
+
+class AppendError(BuildError):
+    """The workspace cannot take appended papers."""
+
+
+class NothingNew(BuildError):
+    """Every paper of the inputs is in the workspace already: nothing to do, and nothing wrong."""
+
+
+@dataclass(frozen=True)
+class NewPapers:
+    """The papers of an append, linked, and what they are appended to."""
+
+    workspace: Workspace
+    corpus: Corpus
+    present: int  # papers of the inputs that the workspace has already (not appended, not problems)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """What appending needs to know of a built workspace."""
+
+    vocabulary: Vocabulary
+    paper_ids: frozenset[str]
+    thinned_cooccurrence: bool  # pairs seen together in fewer papers than `min_cooccurrence` left out
+    search_max_papers: int | None  # similar papers are searched through concepts this rare (None: all)
+
+
+def read_workspace(out_dir: Path) -> Workspace:
+    """The vocabulary and papers of `out_dir`'s graph.sqlite; `AppendError` when it has none
+    (no full build yet, or one by a kg that kept no vocabulary)."""
+    path = out_dir / INDEX_FILE
+    if not path.is_file():
+        raise AppendError(f"{path}: no graph to append to (run `kg build INPUT -o {out_dir}` first)")
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        meta = dict(db.execute("SELECT name, value FROM meta"))
+        if "thinned_cooccurrence" not in meta:
+            raise AppendError(f"{path}: built by an older kg, which kept no vocabulary to append to "
+                              f"(run `kg build` without --append once)")
+        papers = {node[len("concept:"):]: int(n) for node, n in
+                  db.execute("SELECT id, attrs ->> '$.papers' FROM nodes WHERE kind = 'concept'")}
+        rows = db.execute("SELECT kind, name, value FROM vocabulary").fetchall()
+        ids = frozenset(node[len(PAPER_PREFIX):] for node, in db.execute("SELECT id FROM nodes WHERE kind = 'paper'"))
+    except sqlite3.Error as exc:
+        raise AppendError(f"{path}: cannot read the workspace ({exc})") from None
+    finally:
+        db.close()
+    vocabulary = Vocabulary(papers=papers,
+                            acronyms={name: value for kind, name, value in rows if kind == "acronym"},
+                            implausible=frozenset(name for kind, name, _ in rows if kind == "implausible"))
+    search = meta.get("similarity_search_papers", "")
+    return Workspace(vocabulary, ids, meta["thinned_cooccurrence"] == "1", int(search) if search else None)
+
+
+def append(inputs: Iterable[str | Path], out_dir: str | Path, options: BuildOptions = BuildOptions(),
+           report: ReadReport | None = None, engine: EngineOptions = EngineOptions(),
+           on_progress: Callable[[int], None] | None = None, on_step: OnStep = no_step,
+           limits: ProjectionLimits = ProjectionLimits(), extractor: Extractor | None = None) -> tuple[list[Path], dict]:
+    """Add the papers of `inputs` that `out_dir` does not have yet (those it has are reported as
+    skipped); returns the files rewritten and the new summary. Holds the workspace lock."""
+    with workspace.locked(out_dir) as out:
+        new = link_new_papers(inputs, out, options, report, engine, on_progress, on_step, extractor)
+        return save_appended(new, out, report or ReadReport(), on_step, limits)
+
+
+def link_new_papers(inputs: Iterable[str | Path], out: Path, options: BuildOptions = BuildOptions(),
+                    report: ReadReport | None = None, engine: EngineOptions = EngineOptions(),
+                    on_progress: Callable[[int], None] | None = None,
+                    on_step: OnStep = no_step, extractor: Extractor | None = None) -> NewPapers:
+    """The papers of `inputs` that the workspace `out` does not have, read, extracted and linked
+    against it (the first half of `append`; the caller holds the lock). `NothingNew` when it
+    has them all. Those it has are counted, not reported: a daily feed read again is no error."""
+    inputs = [str(i) for i in inputs]
+    report = report if report is not None else ReadReport(fail_fast=True)
+    known = read_workspace(out)
+    present = 0
+
+    def new_papers(papers: Iterable[Paper]) -> Iterable[Paper]:
+        nonlocal present
+        for paper in papers:
+            if paper.id in known.paper_ids:
+                present += 1
+            else:
+                yield paper
+
+    papers: list[Paper] = []
+    extractions: list[Extraction] = []
+    stream = extract_stream(new_papers(read_papers(inputs, options.columns, report)),
+                            ExtractorConfig(glossary=options.glossary), engine, extractor, on_progress)
+    for paper, extraction in stream:
+        papers.append(paper)
+        extractions.append(extraction)
+    if not papers and present and not report.skipped:
+        raise NothingNew(f"{out}: every paper of {', '.join(inputs)} ({present:,}) is there already; nothing appended")
+    if not papers:
+        skipped = f" ({report.summary_line()})" if report.problems else ""
+        raise BuildError(f"{', '.join(inputs)}: no new abstracts to append{skipped}")
+    total = len(known.paper_ids) + len(papers)
+    corpus = link_papers(papers, extractions, options, min_concept_papers(options, total), on_step=on_step,
+                         release_mentions=True, vocabulary=known.vocabulary)
+    return NewPapers(known, corpus, present)
+
+
+def save_appended(new: NewPapers, out: Path, report: ReadReport, on_step: OnStep = no_step,
+                  limits: ProjectionLimits = ProjectionLimits()) -> tuple[list[Path], dict]:
+    """graph.sqlite, summary.json and skipped.jsonl of `out` with the `new` papers added, published
+    together (`kg.workspace.publish`; the second half of `append`, the lock held): a failed
+    append changes nothing. The other files stay as the last full build wrote them."""
+    info: dict = {}
+
+    def write(staging: Path) -> list[Path]:
+        on_step(f"writing {INDEX_FILE}")
+        shutil.copyfile(out / INDEX_FILE, staging / INDEX_FILE)
+        db = sqlite3.connect(staging / INDEX_FILE)
+        try:
+            db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")  # published whole
+            with db:
+                added = add_to_index(db, new.corpus, new.workspace, limits)
+        finally:
+            db.close()
+        info.update(grown_summary(out / SUMMARY_FILE, new.corpus, added))
+        write_text(staging / SUMMARY_FILE, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        previous = (out / SKIPPED_FILE).read_text(encoding="utf-8") if (out / SKIPPED_FILE).is_file() else ""
+        write_text(staging / SKIPPED_FILE, previous + skipped_jsonl(report))
+        return [staging / INDEX_FILE, staging / SUMMARY_FILE, staging / SKIPPED_FILE]
+
+    return workspace.publish(out, write, keep_others=True), info
+
+
+@dataclass(frozen=True)
+class Added:
+    """What `add_to_index` added, for summary.json."""
+
+    concepts: int
+    cooccurrence_edges: int
+    similarity_edges: int
+
+
+def add_to_index(db: sqlite3.Connection, corpus: Corpus, known: Workspace,
+                 limits: ProjectionLimits = ProjectionLimits()) -> Added:
+    """Write the appended `corpus` into an open graph.sqlite (see the module docstring)."""
+    papers_before = int(db.execute("SELECT value FROM meta WHERE name = 'papers'").fetchone()[0])
+    n_papers = papers_before + len(corpus.papers)
+    db.execute("UPDATE meta SET value = ? WHERE name = 'papers'", (str(n_papers),))
+    concepts_of: dict[str, list[str]] = defaultdict(list)  # new paper → its concept keys, sorted
+    for paper_id, key in sorted(corpus.occurrences):
+        concepts_of[paper_id].append(key)
+    new_counts = Counter(key for _, key in corpus.occurrences)
+    # every paper of every concept a new paper has, the new ones included (sorted lists)
+    papers_of = {key: [row[0][len(PAPER_PREFIX):] for row in
+                       db.execute("SELECT paper FROM edges WHERE concept = ? ORDER BY paper", (concept_node(key),))]
+                 for key in sorted(new_counts)}
+    for key, ids in sorted(corpus_papers(corpus).items()):
+        papers_of[key] = sorted(papers_of[key] + ids)
+    frequency = {key: len(ids) for key, ids in papers_of.items()}
+
+    _add_papers(db, corpus)
+    titles = _titles(db, {p for ids in papers_of.values() for p in ids[:PAPER_TITLES_SHOWN]})
+    labels = _add_concepts(db, corpus, known.vocabulary, frequency, papers_of, titles)
+    cooccurrence = _add_cooccurrences(db, concepts_of, papers_of, frequency, n_papers,
+                                      limits.min_cooccurrence if known.thinned_cooccurrence else 1)
+    similarity = _add_similar_papers(db, concepts_of, papers_of, frequency, n_papers, labels,
+                                     limits.similar_per_paper, known.search_max_papers)
+    return Added(sum(key not in known.vocabulary.papers for key in corpus.concepts), cooccurrence, similarity)
+
+
+#: Paper ids whose titles a concept's `paper_titles` shows (`kg.pipeline.PAPER_TITLES_MAX`).
+PAPER_TITLES_SHOWN = 50
+
+
+def corpus_papers(corpus: Corpus) -> dict[str, list[str]]:
+    """Concept key → the new papers that have it."""
+    result: dict[str, list[str]] = defaultdict(list)
+    for paper_id, key in corpus.occurrences:
+        result[key].append(paper_id)
+    return result
+
+
+def _titles(db: sqlite3.Connection, paper_ids: Iterable[str]) -> dict[str, str]:
+    """Paper id → title, for the concepts' `paper_titles`."""
+    titles = {}
+    for paper_id in sorted(paper_ids):
+        row = db.execute("SELECT attrs ->> '$.title' FROM nodes WHERE id = ?", (paper_node(paper_id),)).fetchone()
+        titles[paper_id] = row[0] if row else ""
+    return titles
+
+
+def _add_papers(db: sqlite3.Connection, corpus: Corpus) -> None:
+    """The new paper nodes in the paper–concept graph and the similarity projection, and their ties."""
+    for paper in sorted(corpus.papers, key=lambda p: p.id):
+        attrs = paper_attributes(paper)
+        db.execute("INSERT INTO nodes VALUES (?, 'paper', ?)", (paper_node(paper.id), dump_attributes({"kind": "paper", **attrs})))
+        del attrs["paper_id"]
+        db.execute("INSERT INTO projection_nodes VALUES ('papers', ?, ?)", (paper.id, dump_attributes(attrs)))
+    for (paper_id, key), surfaces in sorted(corpus.occurrences.items()):
+        db.execute("INSERT INTO edges VALUES (?, ?, ?)",
+                   (concept_node(key), paper_node(paper_id),
+                    dump_attributes({"surfaces": " | ".join(sorted(set(surfaces))), "weight": len(surfaces)})))
+
+
+def _merged(joined: str, more: Iterable[str], sep: str) -> str:
+    return sep.join(sorted({*filter(None, joined.split(sep)), *more}))
+
+
+def _add_concepts(db: sqlite3.Connection, corpus: Corpus, vocabulary: Vocabulary, frequency: Mapping[str, int],
+                  papers_of: Mapping[str, list[str]], titles: Mapping[str, str]) -> dict[str, str]:
+    """New concept nodes, and the workspace's grown; returns every touched concept's label."""
+    years = {p.id: y for p in corpus.papers if (y := paper_year(p)) is not None}
+    labels = {}
+    for key, concept in sorted(corpus.concepts.items()):
+        node = concept_node(key)
+        shown = paper_titles(papers_of[key], titles)
+        if key in vocabulary.papers:
+            attrs = json.loads(db.execute("SELECT attrs FROM nodes WHERE id = ?", (node,)).fetchone()[0])
+            grown = {"papers": frequency[key], "aliases": _merged(attrs.get("aliases", ""), concept.aliases, " | "),
+                     "langs": _merged(attrs.get("langs", ""), concept.langs, " ")}
+            attrs.update(grown)
+            db.execute("UPDATE nodes SET attrs = ? WHERE id = ?", (dump_attributes(attrs), node))
+            row = db.execute("SELECT attrs FROM projection_nodes WHERE graph = 'concepts' AND id = ?", (key,)).fetchone()
+            if row is not None:
+                projected = json.loads(row[0])
+                projected.update(papers=grown["papers"], aliases=grown["aliases"], paper_titles=shown)
+                db.execute("UPDATE projection_nodes SET attrs = ? WHERE graph = 'concepts' AND id = ?",
+                           (dump_attributes(projected), key))
+        else:
+            attrs = _concept_attributes(concept, frequency[key], [years[p] for p in papers_of[key] if p in years])
+            db.execute("INSERT INTO nodes VALUES (?, 'concept', ?)", (node, dump_attributes({"kind": "concept", "key": key, **attrs})))
+            projected = {name: value for name, value in attrs.items() if name != "langs"}  # as concept_graph's
+            db.execute("INSERT INTO projection_nodes VALUES ('concepts', ?, ?)",
+                       (key, dump_attributes({**projected, "paper_titles": shown})))
+        db.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)", ((name, node) for name in sorted(concept_names(attrs))))
+        labels[key] = str(attrs.get("label", key))
+    return labels
+
+
+def _concept_attributes(concept: Concept, papers: int, years: Sequence[int]) -> dict[str, object]:
+    """A new concept's attributes, as `kg.graph.bipartite_graph` gives them (no centralities)."""
+    attrs: dict[str, object] = {"label": concept.label, "aliases": " | ".join(concept.aliases), "papers": papers,
+                                "termhood": concept.termhood, "langs": " ".join(sorted(concept.langs)),
+                                "links": links_text(concept)}
+    if years:
+        attrs["mean_year"] = round(sum(years) / len(years), 2)
+    return attrs
+
+
+def _add_cooccurrences(db: sqlite3.Connection, concepts_of: Mapping[str, list[str]],
+                       papers_of: Mapping[str, list[str]], frequency: Mapping[str, int], n_papers: int,
+                       min_together: int) -> int:
+    """Every pair of concepts a new paper has, counted over all papers; returns the links added."""
+    pairs = sorted({pair for keys in concepts_of.values() for pair in combinations(keys, 2)})
+    paper_sets: dict[str, set[str]] = {}
+    added = 0
+    for a, b in pairs:
+        for key in (a, b):
+            if key not in paper_sets:
+                paper_sets[key] = set(papers_of[key])
+        together = len(paper_sets[a] & paper_sets[b])
+        attrs = {"association": round(together * n_papers / (frequency[a] * frequency[b]), 6), "weight": together}
+        updated = db.execute("UPDATE projection_edges SET weight = ?, attrs = ? WHERE graph = 'concepts' AND a = ? AND b = ?",
+                             (float(together), dump_attributes(attrs), a, b)).rowcount
+        if not updated and together >= min_together:
+            db.execute("INSERT INTO projection_edges VALUES ('concepts', ?, ?, ?, ?)",
+                       (a, b, float(together), dump_attributes(attrs)))
+            added += 1
+    return added
+
+
+def _add_similar_papers(db: sqlite3.Connection, concepts_of: Mapping[str, list[str]],
+                        papers_of: Mapping[str, list[str]], frequency: Mapping[str, int], n_papers: int,
+                        labels: Mapping[str, str], similar_per_paper: int, search_max_papers: int | None) -> int:
+    """Each new paper's similar papers as `kg.graph.paper_graph` finds them: every paper sharing a
+    concept, or on a thinned graph the `similar_per_paper` best found through the concepts rare
+    enough for the full build to search (`search_max_papers`). Returns the links added."""
+    rarity = {key: math.log((1 + n_papers) / (1 + n)) + 1.0 for key, n in frequency.items()}  # kg.graph.idf
+    thinned = search_max_papers is not None
+    added = 0
+    for paper_id, keys in sorted(concepts_of.items()):
+        scores: Counter[str] = Counter()
+        for key in keys:
+            if search_max_papers is None or frequency[key] <= search_max_papers:
+                for other in papers_of[key]:
+                    if other != paper_id:
+                        scores[other] += rarity[key]
+        ranked = sorted(scores, key=lambda other: (-scores[other], other))
+        for other in ranked[:similar_per_paper] if thinned else sorted(scores):
+            a, b = min(paper_id, other), max(paper_id, other)
+            if db.execute("SELECT 1 FROM projection_edges WHERE graph = 'papers' AND a = ? AND b = ?", (a, b)).fetchone():
+                continue  # two new papers, found from both ends
+            theirs = concepts_of.get(other) or [row[0][len("concept:"):] for row in
+                                                db.execute("SELECT concept FROM edges WHERE paper = ?", (paper_node(other),))]
+            shared = sorted(set(keys).intersection(theirs), key=lambda k: (-rarity[k], k))
+            attrs = {"shared": " | ".join(labels[k] for k in shared), "weight": round(sum(rarity[k] for k in shared), 6)}
+            db.execute("INSERT INTO projection_edges VALUES ('papers', ?, ?, ?, ?)",
+                       (a, b, attrs["weight"], dump_attributes(attrs)))
+            added += 1
+    return added
+
+
+def grown_summary(path: Path, corpus: Corpus, added: Added) -> dict:
+    """The workspace's summary.json with the appended papers counted in."""
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        info = {}
+    langs = dict(info.get("papers_by_language", {}))
+    for paper in corpus.papers:
+        langs[paper.lang] = langs.get(paper.lang, 0) + 1
+    info.update(
+        papers=info.get("papers", 0) + len(corpus.papers),
+        papers_by_language=langs,
+        concepts=info.get("concepts", 0) + added.concepts,
+        paper_concept_edges=info.get("paper_concept_edges", 0) + len(corpus.occurrences),
+        concept_cooccurrence_edges=info.get("concept_cooccurrence_edges", 0) + added.cooccurrence_edges,
+        paper_similarity_edges=info.get("paper_similarity_edges", 0) + added.similarity_edges,
+        appended_papers=info.get("appended_papers", 0) + len(corpus.papers),
+    )
+    return info

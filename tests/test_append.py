@@ -1,0 +1,193 @@
+"""kg.append: papers added to a built workspace's graph.sqlite without a rebuild."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kg import append, pipeline, workspace
+from kg.cli import app
+from kg.index import INDEX_FILE, GraphIndex
+from kg.read import ReadReport
+
+from conftest import build_corpus
+
+OLD = {
+    "p:1": {"graph neural network": 3, "shared core": 1, "message passing": 2},
+    "p:2": {"graph neural network": 1, "shared core": 2, "molecule": 1},
+    "p:3": {"shared core": 1, "molecule": 2, "federated learning": 1},
+}
+NEW = {
+    "p:4": {"shared core": 1, "federated learning": 4, "privacy": 1},
+    "p:5": {"graph neural network": 2, "molecule": 1, "privacy": 2},
+}
+
+
+def rows(path: Path, sql: str) -> dict:
+    db = sqlite3.connect(path)
+    try:
+        return {tuple(row[:-1]): row[-1] for row in db.execute(sql)}
+    finally:
+        db.close()
+
+
+def appended_and_whole(tmp_path: Path) -> tuple[Path, Path]:
+    """OLD built, then NEW appended to it; and OLD and NEW built at once."""
+    grown, whole = tmp_path / "grown", tmp_path / "whole"
+    pipeline.save_corpus(build_corpus(OLD), grown)
+    new = append.NewPapers(append.read_workspace(grown), build_corpus(NEW), 0)
+    append.save_appended(new, grown, ReadReport())
+    pipeline.save_corpus(build_corpus({**OLD, **NEW}), whole)
+    return grown / INDEX_FILE, whole / INDEX_FILE
+
+
+def test_appended_ties_and_counts_are_those_of_a_whole_build(tmp_path):
+    grown, whole = appended_and_whole(tmp_path)
+    assert rows(grown, "SELECT concept, paper, attrs FROM edges") == rows(whole, "SELECT concept, paper, attrs FROM edges")
+    papers = "SELECT id, attrs ->> '$.papers' FROM nodes WHERE kind = 'concept'"
+    assert rows(grown, papers) == rows(whole, papers)
+    assert rows(grown, "SELECT name, node, 1 FROM names") == rows(whole, "SELECT name, node, 1 FROM names")
+    assert rows(grown, "SELECT name, value FROM meta WHERE name = 'papers'") == {("papers",): "5"}
+
+
+def test_cooccurrences_of_new_papers_are_counted_over_all_papers(tmp_path):
+    grown, whole = appended_and_whole(tmp_path)
+    edges = "SELECT a, b, attrs FROM projection_edges WHERE graph = 'concepts'"
+    got, want = rows(grown, edges), rows(whole, edges)
+    touched = {pair for pair in want if set(pair) <= {"shared core", "federated learning", "privacy"}
+               or set(pair) <= {"graph neural network", "molecule", "privacy"}}
+    assert touched and {pair: got.get(pair) for pair in touched} == {pair: want[pair] for pair in touched}
+    assert set(got) == set(want)  # a small corpus counts every pair
+
+
+def test_new_papers_find_their_similar_papers(tmp_path):
+    grown, whole = appended_and_whole(tmp_path)
+    edges = "SELECT a, b, attrs FROM projection_edges WHERE graph = 'papers'"
+    got, want = rows(grown, edges), rows(whole, edges)
+    new = {pair: attrs for pair, attrs in want.items() if {"p:4", "p:5"} & set(pair)}
+    assert new and {pair: got.get(pair) for pair in new} == new
+
+
+def test_queries_see_the_appended_papers(tmp_path):
+    grown, _ = appended_and_whole(tmp_path)
+    with GraphIndex(grown) as index:
+        assert index.papers == 5
+        assert index.paper("p:5") == "paper:p:5"
+        assert index.concept("privacy") == "concept:privacy"
+
+
+def test_the_rest_of_the_workspace_is_left_as_it_was_and_listed(tmp_path):
+    out = tmp_path / "ws"
+    pipeline.save_corpus(build_corpus(OLD), out)
+    before = (out / "graph.graphml").read_bytes()
+    new = append.NewPapers(append.read_workspace(out), build_corpus(NEW), 0)
+    _, info = append.save_appended(new, out, ReadReport())
+    assert (out / "graph.graphml").read_bytes() == before
+    assert workspace.verify(out) == []
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary == info and summary["papers"] == 5 and summary["appended_papers"] == 2
+    assert summary["concepts"] == 6  # privacy is new
+
+
+def test_appending_is_deterministic(tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        pipeline.save_corpus(build_corpus(OLD), out)
+        append.save_appended(append.NewPapers(append.read_workspace(out), build_corpus(NEW), 0), out, ReadReport())
+        outs.append((out / INDEX_FILE).read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_a_failed_append_changes_nothing(tmp_path, monkeypatch):
+    out = tmp_path / "ws"
+    pipeline.save_corpus(build_corpus(OLD), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(append, "add_to_index", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        append.save_appended(append.NewPapers(append.read_workspace(out), build_corpus(NEW), 0), out, ReadReport())
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not [p for p in out.iterdir() if p.is_dir()]
+
+
+def test_a_workspace_without_a_vocabulary_is_refused(tmp_path):
+    with pytest.raises(append.AppendError, match="no graph to append to"):
+        append.read_workspace(tmp_path)
+    out = tmp_path / "ws"
+    pipeline.save_corpus(build_corpus(OLD), out)
+    db = sqlite3.connect(out / INDEX_FILE)
+    with db:
+        db.execute("DELETE FROM meta WHERE name = 'thinned_cooccurrence'")  # as an older kg wrote it
+    db.close()
+    with pytest.raises(append.AppendError, match="older kg"):
+        append.read_workspace(out)
+
+
+# ------------------------------------------------------------------ reading, extracting and linking
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def english_workspace(tmp_path, extractor) -> Path:
+    src = write_jsonl(tmp_path / "old.jsonl", [
+        {"id": "e1", "abstract": "Graph neural networks (GNNs) learn representations of molecules. "
+                                 "We train GNNs with message passing."},
+        {"id": "e2", "abstract": "Federated learning trains a shared model on phones without collecting raw data."},
+    ])
+    out = tmp_path / "ws"
+    graph = pipeline.build([src], extractor=extractor)
+    graph.save(out)
+    return out
+
+
+def test_new_papers_are_linked_against_the_workspace(tmp_path, extractor, english_workspace):
+    src = write_jsonl(tmp_path / "new.jsonl", [
+        {"id": "n1", "abstract": "We benchmark GNNs on citation graphs."},  # GNN defined only in e1
+        {"id": "n2", "abstract": "联邦学习在医院之间训练模型，保护病人隐私。"},
+    ])
+    append.append([src], english_workspace, extractor=extractor)
+    with GraphIndex(english_workspace / INDEX_FILE) as index:
+        g = index.around(["paper:n1", "paper:n2"], hops=1)
+    assert g.has_edge("paper:n1", "concept:graph neural network")
+    assert "acronym" in g.nodes["concept:graph neural network"]["links"]
+    assert g.has_edge("paper:n2", "concept:federated learning")
+    assert g.nodes["concept:federated learning"]["papers"] == 2
+
+
+def test_papers_already_there_are_counted_not_reported(tmp_path, extractor, english_workspace):
+    src = write_jsonl(tmp_path / "again.jsonl", [
+        {"id": "e1", "abstract": "Graph neural networks (GNNs) learn representations of molecules."},
+        {"id": "n3", "abstract": "Message passing networks predict molecule properties."},
+    ])
+    report = ReadReport()
+    new = append.link_new_papers([src], english_workspace, report=report, extractor=extractor)
+    assert new.present == 1 and [p.id for p in new.corpus.papers] == ["n3"] and not report.problems
+    with pytest.raises(append.NothingNew):
+        append.link_new_papers([tmp_path / "old.jsonl"], english_workspace, extractor=extractor)
+
+
+def test_cli_append(tmp_path, monkeypatch, extractor, english_workspace):
+    monkeypatch.setattr(pipeline.Extractor, "create", classmethod(lambda cls, zh_user_words=None: extractor))
+    src = write_jsonl(tmp_path / "new.jsonl", [{"id": "n1", "abstract": "We benchmark GNNs on citation graphs."}])
+    runner = CliRunner()
+    result = runner.invoke(app, ["build", str(src), "-o", str(english_workspace), "--append", "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["appended"] == 1 and info["papers"] == 3
+    again = runner.invoke(app, ["build", str(src), "-o", str(english_workspace), "--append"])
+    assert again.exit_code == 0 and "nothing appended" in " ".join(again.output.split())
+    shutil.rmtree(english_workspace)
+    missing = runner.invoke(app, ["build", str(src), "-o", str(english_workspace), "--append"])
+    assert missing.exit_code == 1 and "no graph to append to" in " ".join(missing.output.split())
