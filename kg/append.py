@@ -42,7 +42,7 @@ from kg.graph import (PAPER_PREFIX, ProjectionLimits, concept_node, links_text, 
                       paper_year)
 from kg.index import INDEX_FILE, dump_attributes
 from kg.link import Vocabulary
-from kg.model import Concept, Corpus, Extraction, Paper
+from kg.model import Concept, Corpus, Extraction, LinkDecisions, Paper
 from kg.pipeline import (SKIPPED_FILE, BuildError, BuildOptions, OnStep, link_papers, min_concept_papers, no_step,
                          paper_titles, skipped_jsonl)
 from kg.query import concept_names
@@ -98,9 +98,10 @@ def read_workspace(out_dir: Path) -> Workspace:
         raise AppendError(f"{path}: cannot read the workspace ({exc})") from None
     finally:
         db.close()
-    vocabulary = Vocabulary(papers=papers,
-                            acronyms={name: value for kind, name, value in rows if kind == "acronym"},
-                            implausible=frozenset(name for kind, name, _ in rows if kind == "implausible"))
+    decisions = LinkDecisions(acronyms={name: value for kind, name, value in rows if kind == "acronym"},
+                              implausible=frozenset(name for kind, name, _ in rows if kind == "implausible"),
+                              dependent=frozenset(name for kind, name, _ in rows if kind == "dependent"))
+    vocabulary = Vocabulary(papers=papers, decisions=decisions)
     search = meta.get("similarity_search_papers", "")
     return Workspace(vocabulary, ids, meta["thinned_cooccurrence"] == "1", int(search) if search else None)
 

@@ -25,6 +25,7 @@ import orjson
 
 from kg.atomic import atomic_path
 from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX, concept_node, paper_node
+from kg.model import LinkDecisions
 from kg.query import RANK_BY, QueryError, best_named, concept_names, no_concept, no_paper, normal_name
 
 INDEX_FILE = "graph.sqlite"
@@ -99,15 +100,15 @@ class IndexWriter:
                             for name in concept_names(d)})
             db.executemany("INSERT INTO names VALUES (?, ?)", names)
 
-    def add_vocabulary(self, acronyms: Mapping[str, str], implausible: Iterable[str],
-                       facts: Mapping[str, str]) -> None:
+    def add_vocabulary(self, decisions: LinkDecisions, facts: Mapping[str, str]) -> None:
         """What the build decided over the whole corpus, which papers appended later keep to
-        (`kg.append`): linking's acronyms and refused readings (`kg.link.Vocabulary`; its
-        concepts are the nodes), and `facts` of the projections (`kg.graph.thinning`)."""
+        (`kg.append`): linking's `decisions` (with the concepts, the nodes, a `kg.link.Vocabulary`)
+        and `facts` of the projections (`kg.graph.thinning`)."""
         with self._db as db:
             db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(facts.items()))
-            db.executemany("INSERT INTO vocabulary VALUES ('acronym', ?, ?)", sorted(acronyms.items()))
-            db.executemany("INSERT INTO vocabulary VALUES ('implausible', ?, '')", ((k,) for k in sorted(implausible)))
+            db.executemany("INSERT INTO vocabulary VALUES ('acronym', ?, ?)", sorted(decisions.acronyms.items()))
+            for kind, keys in (("dependent", decisions.dependent), ("implausible", decisions.implausible)):
+                db.executemany("INSERT INTO vocabulary VALUES (?, ?, '')", ((kind, k) for k in sorted(keys)))
 
     def add_projection(self, name: str, projection: nx.Graph) -> None:
         """A projection ("concepts", "papers") for the ego views."""

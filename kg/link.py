@@ -19,7 +19,7 @@ from functools import cache
 from typing import TypeGuard
 
 from kg.extract import singular_acronym, spells
-from kg.model import AcronymDef, Concept, Corpus, Extraction, Link, Mention, Paper
+from kg.model import AcronymDef, Concept, Corpus, Extraction, Link, LinkDecisions, Mention, Paper
 
 #: Concepts scoring below this termhood are generic words and are left out of the graph.
 MIN_TERMHOOD = 0.4
@@ -96,15 +96,14 @@ class LinkOptions:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What a workspace's last full build decided corpus-wide, for papers appended to it
+    """A workspace's corpus as its last full build linked it, for papers appended to it
     (`kg build --append`): they are linked against it instead of relinking every paper. Its
     concepts (key → papers) keep papers of their own whatever `min_papers`, and English ones are
-    what Chinese phrases are read as; its acronyms (as written → long key) resolve in the new
-    papers where those do not define them; its implausible dictionary readings stay refused."""
+    what Chinese phrases are read as; its `decisions` hold in the new papers (their own acronym
+    definitions first)."""
 
     papers: Mapping[str, int] = field(default_factory=dict)
-    acronyms: Mapping[str, str] = field(default_factory=dict)
-    implausible: frozenset[str] = frozenset()
+    decisions: LinkDecisions = LinkDecisions()
 
 
 @cache
@@ -424,7 +423,7 @@ def link_corpus(
 
     implausible = implausible_readings(extractions, read_chinese, zh_span_linker or zh_linker, options) \
         if zh_linker is not None else frozenset()
-    implausible |= {(key, "dictionary") for key in vocabulary.implausible}
+    implausible |= {(key, "dictionary") for key in vocabulary.decisions.implausible}
 
     def zh_to_english(key: str) -> ZhHit | None:
         hit = read_chinese(key)
@@ -462,7 +461,7 @@ def link_corpus(
             long_keys[(d.short, d.long_key)] = key
         return long_keys[(d.short, d.long_key)]
 
-    acronyms = AcronymTable.build(extractions, acronym_long_key, known_acronyms, vocabulary.acronyms)
+    acronyms = AcronymTable.build(extractions, acronym_long_key, known_acronyms, vocabulary.decisions.acronyms)
 
     def canonical(paper_id: str, m: Mention) -> tuple[str, Link | None]:
         key = m.key
@@ -556,7 +555,10 @@ def link_corpus(
 
     if options.nested:
         standalone = set(aliases) | set(vocabulary.papers)
-        dependent = dependent_modifiers(Counter(key for paper in occurrences.values() for key in paper))
+        # papers appended to a corpus keep its judgement of the modifiers it knows: a hundred
+        # papers are too few to judge "neural" or "transformer" by
+        dependent = {key for key in dependent_modifiers(Counter(key for paper in occurrences.values() for key in paper))
+                     if key not in vocabulary.papers} | vocabulary.decisions.dependent
         generic_en = generic.get("en", frozenset())
         prefix_termhood: dict[str, float] = {}  # the same prefixes recur in thousands of papers
 
@@ -663,8 +665,10 @@ def link_corpus(
         for key in sorted(paper):
             if key in concepts:
                 kept[(paper_id, key)] = paper[key]
-    return Corpus(list(papers), concepts, kept, dropped, rare, acronyms=acronyms.defined(),
-                  implausible=frozenset(key for key, layer in implausible if layer == "dictionary"))
+    decisions = LinkDecisions(acronyms=acronyms.defined(),
+                              implausible=frozenset(key for key, layer in implausible if layer == "dictionary"),
+                              dependent=frozenset(dependent) if options.nested else frozenset())
+    return Corpus(list(papers), concepts, kept, dropped, rare, decisions)
 
 
 def with_nested(links: list[Link], key: str, containing: Mapping[str, set[str]], shown: int) -> list[Link]:

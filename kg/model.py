@@ -5,7 +5,7 @@ Kept in one small module so every stage (and a notebook user) speaks the same ty
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -83,6 +83,17 @@ class Concept:
     langs: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class LinkDecisions:
+    """What linking decided over the whole corpus, kept with its graph so that papers appended
+    later are linked the same way without relinking the rest (`kg.append`)."""
+
+    acronyms: Mapping[str, str] = field(default_factory=dict)  # resolved everywhere: as written → long key
+    implausible: frozenset[str] = frozenset()  # English keys whose dictionary readings are refused
+    # modifiers that rarely stand alone ("neural"), so no mention of the phrases they modify
+    dependent: frozenset[str] = frozenset()
+
+
 @dataclass
 class Corpus:
     """The linked corpus: papers, their concepts and the evidence for every paper–concept tie."""
@@ -93,10 +104,7 @@ class Corpus:
     occurrences: dict[tuple[str, str], Sequence[str]]
     dropped: dict[str, float] = field(default_factory=dict)  # generic concept key → termhood
     rare: int = 0  # concepts left out for being in too few papers (`LinkOptions.min_papers`)
-    # what linking decided corpus-wide, kept for papers appended later (`kg.link.Vocabulary`):
-    # acronyms resolved everywhere (as written → long key) and refused dictionary readings
-    acronyms: dict[str, str] = field(default_factory=dict)
-    implausible: frozenset[str] = frozenset()
+    decisions: LinkDecisions = field(default_factory=LinkDecisions)
 
     def __getstate__(self) -> dict[str, object]:
         """For pickle, which `kg build` uses to hand the corpus from the process that linked it
@@ -111,7 +119,7 @@ class Corpus:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         flat = state["occurrences"]
-        self.__dict__.update(acronyms={}, implausible=frozenset())  # pickled by a kg without them
+        self.__dict__.update(decisions=LinkDecisions())  # pickled by a kg without them
         if isinstance(flat, dict):  # pickled by a kg from before this encoding
             self.__dict__.update(state)
             return

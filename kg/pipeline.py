@@ -448,7 +448,7 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
             written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)  # csv: two files
         on_step(f"writing {INDEX_FILE} (paper–concept)")
         index.add_graph(bipartite)
-        index.add_vocabulary(corpus.acronyms, corpus.implausible, thinning(corpus))
+        index.add_vocabulary(corpus.decisions, thinning(corpus))
         figures["components"] = nx.number_connected_components(bipartite)
         del bipartite
     written.append(out_dir / INDEX_FILE)

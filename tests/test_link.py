@@ -3,7 +3,7 @@
 import pytest
 
 from kg.link import LinkOptions, Vocabulary, clause_spans, ics_nouns, link_corpus, nested_parts, termhood
-from kg.model import AcronymDef, Extraction, Mention, Paper
+from kg.model import AcronymDef, Extraction, LinkDecisions, Mention, Paper
 
 GENERIC = {"en": frozenset({"model", "method", "result"}), "zh": frozenset({"方法"})}
 
@@ -294,7 +294,7 @@ def test_concepts_of_too_few_papers_are_left_out():
 
 
 def test_a_defined_acronym_does_not_make_a_generic_word_a_term():
-    from kg.model import AcronymDef, Extraction, Mention, Paper
+    from kg.model import AcronymDef, Extraction, LinkDecisions, Mention, Paper
 
     papers = [Paper("a:1", "", "x", "en"), Paper("a:2", "", "x", "en")]
     extractions = [
@@ -418,7 +418,7 @@ def test_an_adjective_is_no_mention_of_the_ics_noun_its_lemma_shares():
 
 def test_appended_papers_keep_to_the_vocabulary_of_the_corpus_they_join():
     earlier = Vocabulary(papers={"graph neural network": 40, "message passing": 1},
-                         acronyms={"GNN": "graph neural network"})
+                         decisions=LinkDecisions(acronyms={"GNN": "graph neural network"}))
     new = Extraction("n", "en", [mention("gnn", "GNNs"), mention("message passing"), mention("citation graph")])
     corpus = link_corpus([paper("n")], [new], generic=GENERIC, options=LinkOptions(min_papers=2), vocabulary=earlier)
     assert corpus.occurrences[("n", "graph neural network")] == ("GNNs",)
@@ -430,13 +430,14 @@ def test_appended_papers_keep_to_the_vocabulary_of_the_corpus_they_join():
 
 
 def test_a_definition_in_the_new_papers_beats_the_vocabulary():
-    earlier = Vocabulary(papers={"graph neural network": 40}, acronyms={"GNN": "graph neural network"})
+    earlier = Vocabulary(papers={"graph neural network": 40},
+                         decisions=LinkDecisions(acronyms={"GNN": "graph neural network"}))
     new = Extraction("n", "en", [mention("gnn", "GNN"), mention("gated neural network")],
                      [AcronymDef("GNN", "gated neural network", "gated neural network", "en")])
     corpus = link_corpus([paper("n")], [new], generic=GENERIC, vocabulary=earlier)
     assert ("n", "gated neural network") in corpus.occurrences
     assert ("n", "graph neural network") not in corpus.occurrences
-    assert corpus.acronyms == {"GNN": "gated neural network"}
+    assert corpus.decisions.acronyms == {"GNN": "gated neural network"}
 
 
 def test_a_nested_part_lands_on_a_concept_of_the_vocabulary():
@@ -445,3 +446,15 @@ def test_a_nested_part_lands_on_a_concept_of_the_vocabulary():
     corpus = link_corpus([paper("n")], [new], generic=GENERIC, vocabulary=earlier)
     assert ("n", "language model") in corpus.occurrences
     assert corpus.occurrences[("n", "language model")] == ("large language model (nested)",)
+
+
+def test_appended_papers_keep_the_corpus_judgement_of_its_modifiers():
+    new = [Extraction(f"n{i}", "en", [mention("neural network"), mention("transformer model")]) for i in range(40)]
+    new.append(Extraction("alone", "en", [mention("neural"), mention("transformer")]))
+    papers = [paper(ex.paper_id) for ex in new]
+    corpus = link_corpus(papers, new, generic=GENERIC, vocabulary=Vocabulary(
+        papers={"neural": 30, "transformer": 5000, "neural network": 9000, "transformer model": 800},
+        decisions=LinkDecisions(dependent=frozenset({"neural"}))))
+    # "neural" rarely stands alone in the corpus; "transformer" often does, though one paper in 41 here
+    assert ("n0", "neural") not in corpus.occurrences and ("n0", "transformer") in corpus.occurrences
+    assert corpus.decisions.dependent >= {"neural"} and "transformer" not in corpus.decisions.dependent
