@@ -38,7 +38,9 @@ bench-quality: install
 	$(PY) bench/acronyms.py
 
 # Scale: build time, throughput, peak memory, extraction vs bare nlp.pipe, cached rebuild, on
-# 1k and 10k real arXiv abstracts (needs ../shared/data). More: make bench BENCH_ARGS="--n 40000 --mixed"
+# 1k and 10k real arXiv abstracts (needs ../shared/data), then 100 papers appended to 10k against
+# a rebuild. More: make bench BENCH_ARGS="--n 40000 --mixed"
 .PHONY: bench
 bench: install
 	$(PY) bench/scale.py $(BENCH_ARGS)
+	$(PY) bench/append.py --n 10000

@@ -6,10 +6,11 @@ as the new papers. In order:
 
 1. a full build of the N into ROOT/outN, as `kg build` does it (skipped when ROOT/outN holds a
    build by this kg: keep one with --keep);
-2. its graph.sqlite, summary.json, skipped.jsonl, manifest.json and extraction cache copied to
-   ROOT/appendN, and `kg build NEW -o ROOT/appendN --append` run as a user runs it: a new
-   interpreter, so its start-up, model loads and CC-CEDICT are timed too; peak memory of that
-   process tree (RSS summed, sampled every 0.1 s);
+2. its graph.sqlite, summary.json, skipped.jsonl and manifest.json copied to ROOT/appendN
+   (not the extraction cache: the new papers are extracted as new papers are), and `kg build
+   NEW -o ROOT/appendN --append` run as a user runs it: a new interpreter, so its start-up,
+   model loads and CC-CEDICT are timed too; peak memory of that process tree (RSS summed,
+   sampled every 0.1 s);
 3. the baseline, in this process: a full rebuild of the N + 100 into ROOT/outN (extraction cache
    in place, so the N are not extracted again), as bench/scale.py's rebuild, timed;
 4. agreement of the two on the new papers: each one's concepts in the appended workspace
@@ -30,25 +31,47 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 from kg import pipeline
 from kg.index import INDEX_FILE
-from kg.store import STORE_FILE
-from scale import DEFAULT_DATA, PeakRSS, full_build, load_records, write_jsonl
+from scale import DEFAULT_DATA, full_build, load_records, parse_twins, write_jsonl
 
-COPIED = (INDEX_FILE, "summary.json", "skipped.jsonl", "manifest.json", STORE_FILE)
+COPIED = (INDEX_FILE, "summary.json", "skipped.jsonl", "manifest.json")
 
 
-def built_by_this_kg(out: Path) -> bool:
-    """A workspace whose graph.sqlite keeps what appending needs (see kg.append.read_workspace)."""
+def built_by_this_kg(out: Path, new_ids: list[str]) -> bool:
+    """A workspace whose graph.sqlite keeps what appending needs (see kg.append.read_workspace),
+    without the new papers (a rebuild of an earlier run has them)."""
     if not (out / INDEX_FILE).is_file():
         return False
     db = sqlite3.connect(out / INDEX_FILE)
     try:
-        return db.execute("SELECT 1 FROM meta WHERE name = 'thinned_cooccurrence'").fetchone() is not None
+        has = lambda sql, *args: db.execute(sql, args).fetchone() is not None
+        return has("SELECT 1 FROM meta WHERE name = 'thinned_cooccurrence'") and \
+            not any(has("SELECT 1 FROM nodes WHERE id = ?", "paper:" + pid) for pid in new_ids)
     except sqlite3.Error:
         return False
     finally:
         db.close()
+
+
+def run_sampled(command: list[str], interval: float = 0.1) -> int:
+    """Run `command`; the peak of its process tree's summed RSS, in bytes, sampled every `interval` s."""
+    child = psutil.Popen(command)
+    peak = 0
+    while child.poll() is None:
+        rss = 0
+        for proc in [child, *child.children(recursive=True)]:
+            try:
+                rss += proc.memory_info().rss
+            except psutil.Error:
+                pass
+        peak = max(peak, rss)
+        time.sleep(interval)
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, command)
+    return peak
 
 
 def ties_of(index: Path, paper_ids: list[str]) -> dict[str, set[str]]:
@@ -68,9 +91,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="workers of the full builds")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--keep", type=Path, help="keep inputs and workspaces here (default: a temporary folder)")
-    args = parser.parse_args()
-    if not args.data.is_file():
-        print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
+    args = parse_twins(parser)
+    if args is None:
         return 1
     rows = load_records(args.data, args.n + args.new, mixed=False, both=args.both)
     if len(rows) < args.n + args.new:
@@ -83,7 +105,7 @@ def main() -> int:
         new = write_jsonl(rows[args.n:], root / f"new{args.n}.jsonl")
         out, grown = root / f"out{args.n}", root / f"append{args.n}"
         options = pipeline.BuildOptions()
-        if not built_by_this_kg(out):
+        if not built_by_this_kg(out, [r["id"] for r in rows[args.n:]]):
             start = time.perf_counter()
             full_build([base], out, args.workers, options)
             print(f"full build of {args.n:,} papers: {time.perf_counter() - start:.1f} s", flush=True)
@@ -94,10 +116,9 @@ def main() -> int:
                 shutil.copyfile(out / name, grown / name)
 
         command = [sys.executable, "-m", "kg", "build", str(new), "-o", str(grown), "--append", "--quiet"]
-        with PeakRSS() as rss:
-            start = time.perf_counter()
-            subprocess.run(command, check=True)
-            appended_s = time.perf_counter() - start
+        start = time.perf_counter()
+        appended_peak = run_sampled(command)
+        appended_s = time.perf_counter() - start
         start = time.perf_counter()
         full_build([base, new], out, args.workers, options)
         rebuilt_s = time.perf_counter() - start
@@ -108,7 +129,7 @@ def main() -> int:
         both = sum(len(mine[p] & theirs[p]) for p in ids)
         print(f"\n{args.new} new papers into {args.n:,} ({'English and Chinese twins' if args.both else 'English'}):\n\n"
               "| | seconds | peak MiB |\n|---|---:|---:|\n"
-              f"| `kg build NEW --append` (a new process) | {appended_s:.1f} | {rss.peak / 2**20:,.0f} |\n"
+              f"| `kg build NEW --append` (a new process) | {appended_s:.1f} | {appended_peak / 2**20:,.0f} |\n"
               f"| full rebuild of the N + {args.new} (extractions cached) | {rebuilt_s:.1f} | – |\n\n"
               f"append / rebuild = {appended_s / rebuilt_s:.3f} (the rebuild {rebuilt_s / appended_s:.1f}× as long)\n"
               f"the new papers' concepts, appended against rebuilt: mean Jaccard "
