@@ -43,8 +43,8 @@ from kg.graph import (PAPER_PREFIX, ProjectionLimits, concept_node, links_text, 
 from kg.index import INDEX_FILE, dump_attributes
 from kg.link import Vocabulary
 from kg.model import Concept, Corpus, Extraction, LinkDecisions, Paper
-from kg.pipeline import (SKIPPED_FILE, BuildError, BuildOptions, OnStep, link_papers, min_concept_papers, no_step,
-                         paper_titles, skipped_jsonl)
+from kg.pipeline import (PAPER_TITLES_MAX, SKIPPED_FILE, BuildError, BuildOptions, OnStep, link_papers,
+                         min_concept_papers, no_step, paper_titles, skipped_jsonl)
 from kg.query import concept_names
 from kg.read import ReadReport, read_papers
 
@@ -209,17 +209,13 @@ def add_to_index(db: sqlite3.Connection, corpus: Corpus, known: Workspace,
     frequency = {key: len(ids) for key, ids in papers_of.items()}
 
     _add_papers(db, corpus)
-    titles = _titles(db, {p for ids in papers_of.values() for p in ids[:PAPER_TITLES_SHOWN]})
+    titles = _titles(db, {p for ids in papers_of.values() for p in ids[:PAPER_TITLES_MAX]})
     labels = _add_concepts(db, corpus, known.vocabulary, frequency, papers_of, titles)
     cooccurrence = _add_cooccurrences(db, concepts_of, papers_of, frequency, n_papers,
                                       limits.min_cooccurrence if known.thinned_cooccurrence else 1)
     similarity = _add_similar_papers(db, concepts_of, papers_of, frequency, n_papers, labels,
                                      limits.similar_per_paper, known.search_max_papers)
     return Added(sum(key not in known.vocabulary.papers for key in corpus.concepts), cooccurrence, similarity)
-
-
-#: Paper ids whose titles a concept's `paper_titles` shows (`kg.pipeline.PAPER_TITLES_MAX`).
-PAPER_TITLES_SHOWN = 50
 
 
 def corpus_papers(corpus: Corpus) -> dict[str, list[str]]:
@@ -267,13 +263,15 @@ def _add_concepts(db: sqlite3.Connection, corpus: Corpus, vocabulary: Vocabulary
         if key in vocabulary.papers:
             attrs = json.loads(db.execute("SELECT attrs FROM nodes WHERE id = ?", (node,)).fetchone()[0])
             grown = {"papers": frequency[key], "aliases": _merged(attrs.get("aliases", ""), concept.aliases, " | "),
-                     "langs": _merged(attrs.get("langs", ""), concept.langs, " ")}
+                     "langs": _merged(attrs.get("langs", ""), concept.langs, " "),
+                     "links": _more_links(str(attrs.get("links", "")), concept)}
             attrs.update(grown)
             db.execute("UPDATE nodes SET attrs = ? WHERE id = ?", (dump_attributes(attrs), node))
             row = db.execute("SELECT attrs FROM projection_nodes WHERE graph = 'concepts' AND id = ?", (key,)).fetchone()
             if row is not None:
                 projected = json.loads(row[0])
-                projected.update(papers=grown["papers"], aliases=grown["aliases"], paper_titles=shown)
+                projected.update(papers=grown["papers"], aliases=grown["aliases"], links=grown["links"],
+                                 paper_titles=shown)
                 db.execute("UPDATE projection_nodes SET attrs = ? WHERE graph = 'concepts' AND id = ?",
                            (dump_attributes(projected), key))
         else:
@@ -285,6 +283,15 @@ def _add_concepts(db: sqlite3.Connection, corpus: Corpus, vocabulary: Vocabulary
         db.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)", ((name, node) for name in sorted(concept_names(attrs))))
         labels[key] = str(attrs.get("label", key))
     return labels
+
+
+def _more_links(text: str, concept: Concept) -> str:
+    """A concept's evidence (`kg.graph.links_text`) with what linked the new papers to it added
+    at the end: the layer, surface and detail of each new link not listed yet. The new papers'
+    nested phrases are not added: the full build lists only the first few of those."""
+    listed = text.split(" | ") if text else []
+    new = [f"{l.layer}: {l.surface} ({l.detail})" for l in concept.links if l.layer != "nested"]
+    return " | ".join([*listed, *(entry for entry in new if entry not in listed)])
 
 
 def _concept_attributes(concept: Concept, papers: int, years: Sequence[int]) -> dict[str, object]:

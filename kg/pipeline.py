@@ -25,7 +25,7 @@ from kg import query, workspace
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
 from kg.export import export, write_graphml
-from kg.index import INDEX_FILE, index_writer
+from kg.index import INDEX_FILE, GraphIndex, index_writer
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, forget_words, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
@@ -489,7 +489,12 @@ def corpus_summary(corpus: Corpus, rankings: Sequence[Ranking], *, concept_coocc
 
 
 def load(out_dir: str | Path) -> nx.Graph:
-    """The bipartite graph of a workspace, for queries."""
+    """The paper–concept graph of a workspace: from graph.sqlite, which has the papers appended
+    since the last full build (`kg build --append`), else from graph.graphml (after a full build
+    the two are the same graph, exported byte for byte alike)."""
+    if (Path(out_dir) / INDEX_FILE).is_file():
+        with GraphIndex(Path(out_dir) / INDEX_FILE) as index:
+            return index.graph()
     path = Path(out_dir) / GRAPH_FILE
     if not path.is_file():
         raise BuildError(f"{path}: no graph here (run `kg build INPUT -o {out_dir}` first)")

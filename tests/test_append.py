@@ -73,12 +73,13 @@ def test_new_papers_find_their_similar_papers(tmp_path):
     assert new and {pair: got.get(pair) for pair in new} == new
 
 
-def test_queries_see_the_appended_papers(tmp_path):
+def test_queries_and_exports_see_the_appended_papers(tmp_path):
     grown, _ = appended_and_whole(tmp_path)
     with GraphIndex(grown) as index:
         assert index.papers == 5
         assert index.paper("p:5") == "paper:p:5"
         assert index.concept("privacy") == "concept:privacy"
+    assert "paper:p:5" in pipeline.load(grown.parent)  # graph.graphml has not got it
 
 
 def test_the_rest_of_the_workspace_is_left_as_it_was_and_listed(tmp_path):
@@ -164,6 +165,7 @@ def test_new_papers_are_linked_against_the_workspace(tmp_path, extractor, englis
     assert "acronym" in g.nodes["concept:graph neural network"]["links"]
     assert g.has_edge("paper:n2", "concept:federated learning")
     assert g.nodes["concept:federated learning"]["papers"] == 2
+    assert "联邦学习" in g.nodes["concept:federated learning"]["links"]  # the evidence of the new tie
 
 
 def test_papers_already_there_are_counted_not_reported(tmp_path, extractor, english_workspace):

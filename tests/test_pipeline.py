@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 import json
+import shutil
 from pathlib import Path
 import xml.etree.ElementTree as ET
 
@@ -116,8 +117,12 @@ def test_graphml_contract(seed_out, seed_graph):
     assert kinds["paper"] == 20 and kinds["concept"] > 0
 
 
-def test_graphml_loads_with_numbers(seed_out, seed_graph):
-    g = pipeline.load(seed_out)
+@pytest.mark.parametrize("drop", [None, "graph.sqlite"])
+def test_a_workspace_loads_with_numbers(seed_out, seed_graph, tmp_path, drop):
+    if drop:  # a workspace of a kg before graph.sqlite: graph.graphml is read
+        shutil.copytree(seed_out, tmp_path / "ws")
+        (tmp_path / "ws" / drop).unlink()
+    g = pipeline.load(tmp_path / "ws" if drop else seed_out)
     assert set(g) == set(seed_graph.bipartite)
     concept = next(n for n, d in g.nodes(data=True) if d["kind"] == "concept")
     attrs = g.nodes[concept]
