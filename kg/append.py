@@ -1,14 +1,15 @@
 """New papers added to a built workspace without rebuilding it (`kg build --append`).
 
-A full build relinks, re-ranks and rewrites every paper: ten minutes at 72,000 papers, for a
-daily feed of a hundred new abstracts. Appending extracts and links only the new papers,
-against what the last full build decided corpus-wide (its concepts, acronyms and refused
-dictionary readings: `kg.link.Vocabulary`, kept in graph.sqlite), and adds them to
-graph.sqlite, the file the query commands and ego views read:
+A full build relinks, re-ranks and rewrites every paper: twelve minutes at 72,000 papers, for
+a daily feed of a hundred new abstracts. Appending extracts and links only the new papers,
+against what the last full build decided corpus-wide (its concepts, acronyms, refused
+dictionary readings and modifiers that rarely stand alone: `kg.link.Vocabulary`, kept in
+graph.sqlite), and adds them to graph.sqlite, the file the query commands, the ego views,
+`kg export` and `kg.load` read:
 
 - the papers, their ties to concepts, and the concepts new to the workspace that are in
   `min_concept_papers` of the new papers;
-- the concepts' paper counts, aliases, languages and paper lists, grown;
+- the concepts' paper counts, aliases, languages, evidence and paper lists, grown;
 - in the co-occurrence projection, the papers-together count and association strength of
   every pair of concepts a new paper has, counted over all papers (a pair the full build had
   thinned out comes back when it is seen together in `min_cooccurrence` papers);
