@@ -9,7 +9,7 @@ graph.sqlite), and adds them to graph.sqlite, the file the query commands, the e
 
 - the papers, their ties to concepts, and the concepts new to the workspace that are in
   `min_concept_papers` of the new papers;
-- the concepts' paper counts, aliases, languages, evidence and paper lists, grown;
+- the concepts' paper counts, aliases, languages, evidence, paper lists and mean years, grown;
 - in the co-occurrence projection, the papers-together count and association strength of
   every pair of concepts a new paper has, counted over all papers (a pair the full build had
   thinned out comes back when it is seen together in `min_cooccurrence` papers);
@@ -18,7 +18,7 @@ graph.sqlite), and adds them to graph.sqlite, the file the query commands, the e
 
 What only the whole graph can say stays as the last full build left it: centralities, clusters,
 the association strength of pairs no new paper has, the other papers' most similar papers,
-mean years, and the whole-graph files (graph.graphml, concepts.graphml, papers.graphml, the
+and the whole-graph files (graph.graphml, concepts.graphml, papers.graphml, the
 maps, rankings.csv). summary.json counts the appended papers. `kg build` of every input
 recomputes all of it, as if the papers had come at once.
 """
@@ -30,9 +30,10 @@ import math
 import shutil
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
+from statistics import fmean
 from pathlib import Path
 
 from kg import workspace
@@ -256,7 +257,7 @@ def _merged(joined: str, more: Iterable[str], sep: str) -> str:
 def _add_concepts(db: sqlite3.Connection, corpus: Corpus, vocabulary: Vocabulary, frequency: Mapping[str, int],
                   papers_of: Mapping[str, list[str]], titles: Mapping[str, str]) -> dict[str, str]:
     """New concept nodes, and the workspace's grown; returns every touched concept's label."""
-    years = {p.id: y for p in corpus.papers if (y := paper_year(p)) is not None}
+    years = _mean_years(db, corpus, papers_of)
     labels = {}
     for key, concept in sorted(corpus.concepts.items()):
         node = concept_node(key)
@@ -265,18 +266,19 @@ def _add_concepts(db: sqlite3.Connection, corpus: Corpus, vocabulary: Vocabulary
             attrs = json.loads(db.execute("SELECT attrs FROM nodes WHERE id = ?", (node,)).fetchone()[0])
             grown = {"papers": frequency[key], "aliases": _merged(attrs.get("aliases", ""), concept.aliases, " | "),
                      "langs": _merged(attrs.get("langs", ""), concept.langs, " "),
-                     "links": _more_links(str(attrs.get("links", "")), concept)}
+                     "links": _more_links(str(attrs.get("links", "")), concept),
+                     **({"mean_year": years[key]} if key in years else {})}
             attrs.update(grown)
             db.execute("UPDATE nodes SET attrs = ? WHERE id = ?", (dump_attributes(attrs), node))
             row = db.execute("SELECT attrs FROM projection_nodes WHERE graph = 'concepts' AND id = ?", (key,)).fetchone()
             if row is not None:
                 projected = json.loads(row[0])
-                projected.update(papers=grown["papers"], aliases=grown["aliases"], links=grown["links"],
+                projected.update({name: value for name, value in grown.items() if name != "langs"},
                                  paper_titles=shown)
                 db.execute("UPDATE projection_nodes SET attrs = ? WHERE graph = 'concepts' AND id = ?",
                            (dump_attributes(projected), key))
         else:
-            attrs = _concept_attributes(concept, frequency[key], [years[p] for p in papers_of[key] if p in years])
+            attrs = _concept_attributes(concept, frequency[key], years.get(key))
             db.execute("INSERT INTO nodes VALUES (?, 'concept', ?)", (node, dump_attributes({"kind": "concept", "key": key, **attrs})))
             projected = {name: value for name, value in attrs.items() if name != "langs"}  # as concept_graph's
             db.execute("INSERT INTO projection_nodes VALUES ('concepts', ?, ?)",
@@ -295,14 +297,28 @@ def _more_links(text: str, concept: Concept) -> str:
     return " | ".join([*listed, *(entry for entry in new if entry not in listed)])
 
 
-def _concept_attributes(concept: Concept, papers: int, years: Sequence[int]) -> dict[str, object]:
+def _concept_attributes(concept: Concept, papers: int, mean_year: float | None) -> dict[str, object]:
     """A new concept's attributes, as `kg.graph.bipartite_graph` gives them (no centralities)."""
     attrs: dict[str, object] = {"label": concept.label, "aliases": " | ".join(concept.aliases), "papers": papers,
                                 "termhood": concept.termhood, "langs": " ".join(sorted(concept.langs)),
                                 "links": links_text(concept)}
-    if years:
-        attrs["mean_year"] = round(sum(years) / len(years), 2)
+    if mean_year is not None:
+        attrs["mean_year"] = mean_year
     return attrs
+
+
+def _mean_years(db: sqlite3.Connection, corpus: Corpus, papers_of: Mapping[str, list[str]]) -> dict[str, float]:
+    """Each touched concept's mean publication year over all its papers that have one, as
+    `kg.graph.mean_years` gives it. Only when a new paper has a year: else the means stand."""
+    years = {p.id: y for p in corpus.papers if (y := paper_year(p)) is not None}
+    if not years:
+        return {}
+    for paper_id in sorted({p for ids in papers_of.values() for p in ids} - years.keys()):
+        row = db.execute("SELECT attrs ->> '$.year' FROM nodes WHERE id = ?", (paper_node(paper_id),)).fetchone()
+        if row is not None and row[0] is not None:
+            years[paper_id] = int(row[0])
+    return {key: round(fmean(known), 2) for key, ids in sorted(papers_of.items())
+            if (known := [years[p] for p in ids if p in years])}
 
 
 def _add_cooccurrences(db: sqlite3.Connection, concepts_of: Mapping[str, list[str]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,21 +37,34 @@ def rows(path: Path, sql: str) -> dict:
         db.close()
 
 
+YEARS = {"p:1": "2019", "p:2": "2021", "p:4": "2024", "p:5": "2023"}  # p:3 has none
+
+
+def dated(corpus):
+    """`corpus` with its papers' YEARS."""
+    corpus.papers = [replace(p, meta={"year": YEARS[p.id]} if p.id in YEARS else {}) for p in corpus.papers]
+    return corpus
+
+
 def appended_and_whole(tmp_path: Path) -> tuple[Path, Path]:
     """OLD built, then NEW appended to it; and OLD and NEW built at once."""
     grown, whole = tmp_path / "grown", tmp_path / "whole"
-    pipeline.save_corpus(build_corpus(OLD), grown)
-    new = append.NewPapers(append.read_workspace(grown), build_corpus(NEW), 0)
+    pipeline.save_corpus(dated(build_corpus(OLD)), grown)
+    new = append.NewPapers(append.read_workspace(grown), dated(build_corpus(NEW)), 0)
     append.save_appended(new, grown, ReadReport())
-    pipeline.save_corpus(build_corpus({**OLD, **NEW}), whole)
+    pipeline.save_corpus(dated(build_corpus({**OLD, **NEW})), whole)
     return grown / INDEX_FILE, whole / INDEX_FILE
 
 
 def test_appended_ties_and_counts_are_those_of_a_whole_build(tmp_path):
     grown, whole = appended_and_whole(tmp_path)
     assert rows(grown, "SELECT concept, paper, attrs FROM edges") == rows(whole, "SELECT concept, paper, attrs FROM edges")
-    papers = "SELECT id, attrs ->> '$.papers' FROM nodes WHERE kind = 'concept'"
-    assert rows(grown, papers) == rows(whole, papers)
+    for measure in ("papers", "mean_year", "aliases", "langs"):
+        sql = f"SELECT id, attrs ->> '$.{measure}' FROM nodes WHERE kind = 'concept'"
+        assert rows(grown, sql) == rows(whole, sql), measure
+    mean_year = "SELECT id, attrs ->> '$.mean_year' FROM projection_nodes WHERE graph = 'concepts'"
+    assert rows(grown, mean_year) == rows(whole, mean_year)
+    assert rows(grown, mean_year)[("privacy",)] == 2023.5
     assert rows(grown, "SELECT name, node, 1 FROM names") == rows(whole, "SELECT name, node, 1 FROM names")
     assert rows(grown, "SELECT name, value FROM meta WHERE name = 'papers'") == {("papers",): "5"}
 
