@@ -356,6 +356,21 @@ class AcronymTable:
         return [long_key, *nested_parts(long_key)] if long_key else [key]
 
 
+def aliases_and_displays(forms: Counter[str | tuple[str, str]]) -> tuple[Counter[str], Counter[str]]:
+    """A key's forms as `link_corpus` counts them (a surface, or (surface, display form)) split
+    into mentions by surface, and by display form with every surface a candidate label (at 0
+    when it was never displayed: an acronym's long form written only in its definition)."""
+    aliases: Counter[str] = Counter()
+    displays: Counter[str] = Counter()
+    for form, n in forms.items():
+        surface, display = (form, form) if isinstance(form, str) else form
+        aliases[surface] += n
+        displays[display] += n
+    for surface in aliases:
+        displays.setdefault(surface, 0)
+    return aliases, displays
+
+
 def _label(aliases: Counter[str], key: str) -> str:
     """The most used English display form written out in full (not an acronym standing for it);
     Chinese-only concepts keep their Chinese form."""
@@ -490,8 +505,10 @@ def link_corpus(
     # 48 bytes where a list grown by appends took 88 or more. By paper, not by (paper, key): at
     # 72,000 papers the 3 million pairs' tuples and one table over them were the link's peak
     occurrences: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
-    aliases: dict[str, Counter[str]] = defaultdict(Counter)
-    displays: dict[str, Counter[str]] = defaultdict(Counter)  # label candidates
+    # key → its forms counted: a surface alone where it was displayed as written, else (surface,
+    # display form); see `aliases_and_displays`. One Counter a key, not one for the surfaces and
+    # one for the display forms: at 20,000 twins those two were 99 MiB (traced)
+    forms: dict[str, Counter[str | tuple[str, str]]] = defaultdict(Counter)
     links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
     # a key's languages as one of a few shared sets ({"en"}, {"zh"}, both): half a million keys
     langs: dict[str, frozenset[str]] = {}
@@ -506,8 +523,7 @@ def link_corpus(
     def record(paper_id: str, key: str, surface: str, display: str, lang: str, link: Link | None) -> None:
         paper = occurrences[paper_id]
         paper[key] = paper.get(key, ()) + (surface,)
-        aliases[key][surface] += 1
-        displays[key][display] += 1
+        forms[key][surface if display == surface else (surface, display)] += 1
         add_lang(key, lang)
         if link is not None:
             links[key].setdefault((link.layer, link.surface), link)
@@ -531,8 +547,8 @@ def link_corpus(
             key = acronym_long_key(d)
             if not key:
                 continue
-            aliases[key][d.short] += 0
-            aliases[key][d.long_surface] += 0
+            forms[key][d.short] += 0
+            forms[key][d.long_surface] += 0
             if key not in occurrences[ex.paper_id]:  # only written inside a longer phrase:
                 occurrences[ex.paper_id][key] = (f"{d.long_surface} ({d.short})",)  # "… (DTE) algorithms"
                 add_lang(key, d.lang)
@@ -541,8 +557,8 @@ def link_corpus(
 
     for short in sorted(acronyms.known):  # a known acronym names its concept even when unused
         d = acronyms.surfaces[short]
-        if d.long_key in aliases:
-            aliases[d.long_key][d.short] += 0
+        if d.long_key in forms:
+            forms[d.long_key][d.short] += 0
 
     containing: dict[str, set[str]] = defaultdict(set)  # concept → the longer phrases it is nested in
 
@@ -554,7 +570,7 @@ def link_corpus(
                 yield paper_id, key
 
     if options.nested:
-        standalone = set(aliases) | set(vocabulary.papers)
+        standalone = set(forms) | set(vocabulary.papers)
         # papers appended to a corpus keep its judgement of the modifiers it knows: a hundred
         # papers are too few to judge "neural" or "transformer" by
         dependent = {key for key in dependent_modifiers(Counter(key for paper in occurrences.values() for key in paper))
@@ -619,16 +635,16 @@ def link_corpus(
             paper[suffix] = paper.get(suffix, ()) + nested
             containing[suffix].add(key)
     zh_cache.clear()
-    for key in containing.keys() - aliases.keys():  # only nested in the new papers: a workspace concept
-        aliases[key] = Counter()
+    for key in containing.keys() - forms.keys():  # only nested in the new papers: a workspace concept
+        forms[key] = Counter()
     papers_per_key = Counter(key for paper in occurrences.values() for key in paper) if options.min_papers > 1 else None
     concepts: dict[str, Concept] = {}
     dropped: dict[str, float] = {}
     rare = 0
-    for key in sorted(aliases):
+    for key in sorted(forms):
         # each key's counts are let go as its concept is made: at 72,000 papers they are
         # half a million keys' worth, and they need not coexist with the concepts
-        key_aliases, key_displays, key_links = aliases.pop(key), displays.pop(key, Counter()), links.pop(key, {})
+        key_forms, key_links = forms.pop(key), links.pop(key, {})
         lang = "en" if key.isascii() else "zh"
         words = generic.get(lang, frozenset())
         # a defined acronym makes its long form a term, but not a generic word: in 72,000 arXiv
@@ -644,9 +660,7 @@ def link_corpus(
         if papers_per_key is not None and papers_per_key[key] < options.min_papers and key not in vocabulary.papers:
             rare += 1
             continue
-        candidates = Counter(key_displays)
-        for surface in key_aliases:
-            candidates.setdefault(surface, 0)
+        key_aliases, candidates = aliases_and_displays(key_forms)
         label = _label(candidates, key)
         if lang == "zh" and zh_gloss is not None:  # no English counterpart: gloss it, keep the original
             label = f"{zh_gloss(key.split())} ({label})"
