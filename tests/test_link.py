@@ -1,8 +1,10 @@
 """Corpus-wide linking on small hand-made extractions."""
 
+from collections import Counter
+
 import pytest
 
-from kg.link import LinkOptions, Vocabulary, clause_spans, ics_nouns, link_corpus, nested_parts, termhood
+from kg.link import LinkOptions, Vocabulary, aliases_and_displays, clause_spans, ics_nouns, link_corpus, nested_parts, termhood
 from kg.model import AcronymDef, Extraction, LinkDecisions, Mention, Paper
 
 GENERIC = {"en": frozenset({"model", "method", "result"}), "zh": frozenset({"方法"})}
@@ -458,3 +460,11 @@ def test_appended_papers_keep_the_corpus_judgement_of_its_modifiers():
     # "neural" rarely stands alone in the corpus; "transformer" often does, though one paper in 41 here
     assert ("n0", "neural") not in corpus.occurrences and ("n0", "transformer") in corpus.occurrences
     assert corpus.decisions.dependent >= {"neural"} and "transformer" not in corpus.decisions.dependent
+
+
+def test_a_keys_forms_split_into_surfaces_and_label_candidates():
+    forms = Counter({"GNNs": 2, ("graph neural networks", "Graph Neural Networks"): 1, "GNN": 0})
+    aliases, displays = aliases_and_displays(forms)
+    assert aliases == {"GNNs": 2, "graph neural networks": 1, "GNN": 0}
+    # every surface is a candidate label, at 0 where it was displayed otherwise or never
+    assert displays == {"GNNs": 2, "Graph Neural Networks": 1, "GNN": 0, "graph neural networks": 0}
