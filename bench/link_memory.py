@@ -24,10 +24,11 @@ from scale import load_records, parse_twins, twins_parser, write_jsonl
 
 #: Run in the fresh interpreter: argv = input JSONL, extraction cache, workers, pickle path.
 CHILD = """
-import pickle, sys, threading, time
+import sys, threading, time
 from pathlib import Path
 import psutil
 from kg import pipeline
+from kg.apart import write_corpus
 from kg.engine import EngineOptions
 from kg.read import ReadReport
 
@@ -49,7 +50,7 @@ if __name__ == "__main__":  # the span readers are started by spawn
                                      on_step=on_step)
     on_step("pickling the corpus")
     with open(sys.argv[4], "wb") as file:
-        pickle.dump((corpus, []), file, protocol=pickle.HIGHEST_PROTOCOL)
+        write_corpus(file, corpus, [])  # as kg.apart hands it to the build process
     done.set()
     print(f"{len(corpus.papers):,} papers, {len(corpus.concepts):,} concepts, "
           f"{len(corpus.occurrences):,} paper–concept ties")

@@ -14,6 +14,7 @@ Progress, steps and the read report come back too, so the caller sees what it wo
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import pickle
 import signal
@@ -22,11 +23,12 @@ import traceback
 from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import BinaryIO
 
 from kg.engine import EngineOptions
 from kg.model import Corpus
 from kg.pipeline import BuildError, BuildOptions, OnStep, extract_corpus, no_step
-from kg.read import ReadReport
+from kg.read import Problem, ReadReport
 
 
 def extract_corpus_apart(inputs: Iterable[str | Path], options: BuildOptions = BuildOptions(),
@@ -67,7 +69,7 @@ def extract_corpus_apart(inputs: Iterable[str | Path], options: BuildOptions = B
                 saved = Path(payload[0])
                 child.join()
                 with saved.open("rb") as file:
-                    corpus, report.problems[:] = pickle.load(file)
+                    corpus, report.problems[:] = read_corpus(file)
                 return corpus
     finally:
         receiver.close()
@@ -76,6 +78,43 @@ def extract_corpus_apart(inputs: Iterable[str | Path], options: BuildOptions = B
         child.join()
         if saved is not None:
             saved.unlink(missing_ok=True)
+
+
+#: Paper–concept ties a pickle of `write_corpus` holds (a million pickled at once held 300 MiB of
+#: the pickler's memo and flat list at 72,000 twins, the linking process's peak).
+TIES_PER_CHUNK = 50_000
+
+
+def write_corpus(file: BinaryIO, corpus: Corpus, problems: list[Problem]) -> None:
+    """`corpus` and the read `problems` as a series of pickles: the rest of the corpus first,
+    then its ties a chunk at a time (paper, key, number of surfaces, surfaces, …), then None.
+    One pickle of the whole remembered every string it wrote until it was done."""
+    rest = dataclasses.replace(corpus, occurrences={})
+    pickle.dump((rest, problems), file, protocol=pickle.HIGHEST_PROTOCOL)
+    chunk: list[object] = []
+    for (paper_id, key), surfaces in corpus.occurrences.items():
+        chunk += (paper_id, key, len(surfaces), *surfaces)
+        if len(chunk) >= TIES_PER_CHUNK * 4:
+            pickle.dump(chunk, file, protocol=pickle.HIGHEST_PROTOCOL)
+            chunk = []
+    pickle.dump(chunk, file, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(None, file, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_corpus(file: BinaryIO) -> tuple[Corpus, list[Problem]]:
+    """What `write_corpus` wrote. Equal strings of different chunks become one object again
+    (a pickle shares only within itself), through a table let go once the corpus is read."""
+    corpus, problems = pickle.load(file)
+    one = {s: s for s in (*(p.id for p in corpus.papers), *corpus.concepts)}  # the objects the rest holds
+    occurrences: dict[tuple[str, str], tuple[str, ...]] = {}
+    while (chunk := pickle.load(file)) is not None:
+        i = 0
+        while i < len(chunk):
+            paper_id, key, n = one.setdefault(chunk[i], chunk[i]), one.setdefault(chunk[i + 1], chunk[i + 1]), chunk[i + 2]
+            occurrences[(paper_id, key)] = tuple(one.setdefault(s, s) for s in chunk[i + 3:i + 3 + n])
+            i += 3 + n
+    corpus.occurrences = occurrences
+    return corpus, problems
 
 
 def _extract_and_send(sender: Connection, inputs: list[str], options: BuildOptions, report: ReadReport,
@@ -94,7 +133,7 @@ def _extract_and_send(sender: Connection, inputs: list[str], options: BuildOptio
         # a file, not the pipe: the child's memory is gone before this process rebuilds the
         # corpus (through the pipe both held it at once: +200 MiB of PSS at 72,000 twins)
         with tempfile.NamedTemporaryFile(prefix="kg-corpus-", suffix=".pickle", delete=False) as file:
-            pickle.dump((corpus, report.problems), file, protocol=pickle.HIGHEST_PROTOCOL)
+            write_corpus(file, corpus, report.problems)
         send(("done", file.name))
     except KeyboardInterrupt:
         pass  # the parent is stopping

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 
 import pytest
 
-from kg import pipeline
+from kg import apart, pipeline
 from kg.apart import extract_corpus_apart
-from kg.read import ReadError, ReadReport
+from kg.read import Problem, ReadError, ReadReport
 
 
 def test_the_same_corpus_as_extracting_here(seed_graph, seeds_dir):
@@ -54,3 +55,18 @@ def test_a_read_error_pickles_whole():
 def test_a_killed_process_is_a_build_error(seeds_dir, kill_worker_processes):
     with pytest.raises(pipeline.BuildError, match="ended early"):
         extract_corpus_apart([seeds_dir], on_step=kill_worker_processes)
+
+
+def test_a_corpus_written_in_chunks_reads_back_equal(small_corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(apart, "TIES_PER_CHUNK", 2)  # several chunks out of a few ties
+    problems = [Problem("in.csv", "row 3", "skipped", "no abstract")]
+    path = tmp_path / "corpus.pickle"
+    with path.open("wb") as file:
+        apart.write_corpus(file, small_corpus, problems)
+    with path.open("rb") as file:
+        corpus, read_problems = apart.read_corpus(file)
+    assert read_problems == problems
+    assert replace(corpus, occurrences={}) == replace(small_corpus, occurrences={})
+    assert list(corpus.occurrences.items()) == [(pk, tuple(s)) for pk, s in small_corpus.occurrences.items()]
+    # one string object for each key, shared with the concepts, as one pickle would share it
+    assert all(key is next(k for k in corpus.concepts if k == key) for _, key in corpus.occurrences)
