@@ -4,7 +4,8 @@ that starts from the linked corpus alone, as `kg build`'s build process does (`k
 
 N papers of the twins corpus (English abstracts and their Chinese translations) are
 extracted through an extraction cache kept between runs (`--cache`) and linked here, as `kg
-build` links them; the corpus is pickled to a temporary file, and a new interpreter reads it
+build` links them; the corpus is written to a temporary file as `kg.apart` hands it over
+(`write_corpus`), and a new interpreter reads it (`read_corpus`)
 and saves its graphs while a thread samples its RSS every 0.2 s. Printed: the RSS once the
 corpus is read, the highest RSS seen during each step, and the process's high-water mark.
 
@@ -14,20 +15,21 @@ corpus is read, the highest RSS seen during each step, and the process's high-wa
 
 from __future__ import annotations
 
-import pickle
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from kg.apart import write_corpus
 from scale import linked_twins, parse_twins, twins_parser
 
 #: Run in the fresh interpreter: argv = corpus pickle, output folder.
 CHILD = """
-import pickle, sys, threading, time
+import sys, threading, time
 from pathlib import Path
 import psutil
 from kg import pipeline
+from kg.apart import read_corpus
 
 process, step, peaks, done = psutil.Process(), ["reading the corpus"], {}, threading.Event()
 
@@ -39,7 +41,7 @@ def sample():
 
 threading.Thread(target=sample, daemon=True).start()
 with open(sys.argv[1], "rb") as file:
-    corpus = pickle.load(file)
+    corpus, _ = read_corpus(file)
 print(f"corpus read: {process.memory_info().rss >> 20:,} MiB", flush=True)
 
 def on_step(name):
@@ -66,7 +68,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         saved = Path(tmp) / "corpus.pickle"
         with saved.open("wb") as file:
-            pickle.dump(corpus, file, protocol=pickle.HIGHEST_PROTOCOL)
+            write_corpus(file, corpus, [])
         del corpus
         (Path(tmp) / "out").mkdir()
         return subprocess.run([sys.executable, "-c", CHILD, str(saved), str(Path(tmp) / "out")]).returncode
