@@ -15,46 +15,27 @@ corpus is read, the highest RSS seen during each step, and the process's high-wa
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from kg.apart import write_corpus
-from scale import linked_twins, parse_twins, twins_parser
+from scale import in_fresh_interpreter, linked_twins, parse_twins, twins_parser
 
-#: Run in the fresh interpreter: argv = corpus pickle, output folder.
+#: Run in the fresh interpreter: argv = corpus file, output folder.
 CHILD = """
-import sys, threading, time
+import sys
 from pathlib import Path
-import psutil
 from kg import pipeline
 from kg.apart import read_corpus
+from scale import StepPeaks
 
-process, step, peaks, done = psutil.Process(), ["reading the corpus"], {}, threading.Event()
-
-def sample():
-    while not done.is_set():
-        rss = process.memory_info().rss >> 20
-        peaks[step[0]] = max(peaks.get(step[0], 0), rss)
-        time.sleep(0.2)
-
-threading.Thread(target=sample, daemon=True).start()
+peaks = StepPeaks("reading the corpus")
 with open(sys.argv[1], "rb") as file:
     corpus, _ = read_corpus(file)
-print(f"corpus read: {process.memory_info().rss >> 20:,} MiB", flush=True)
-
-def on_step(name):
-    step[0] = name
-
-pipeline.save_corpus(corpus, Path(sys.argv[2]), pipeline.BuildOptions(), on_step=on_step)
-done.set()
-for name, mib in peaks.items():
-    print(f"{mib:7,} MiB  {name}")
-# VmHWM, not getrusage's ru_maxrss: that one outlives exec, so it would be this benchmark's
-# own peak at the moment it started this interpreter
-hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(f"high-water mark {hwm >> 10:,} MiB")
+print(f"corpus read: {peaks.rss():,} MiB", flush=True)
+pipeline.save_corpus(corpus, Path(sys.argv[2]), pipeline.BuildOptions(), on_step=peaks.step)
+peaks.report()
 """
 
 
@@ -71,7 +52,7 @@ def main() -> int:
             write_corpus(file, corpus, [])
         del corpus
         (Path(tmp) / "out").mkdir()
-        return subprocess.run([sys.executable, "-c", CHILD, str(saved), str(Path(tmp) / "out")]).returncode
+        return in_fresh_interpreter(CHILD, str(saved), str(Path(tmp) / "out"))
 
 
 if __name__ == "__main__":

@@ -15,49 +15,33 @@ concepts; then pickling), and the process's high-water mark (VmHWM).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from scale import load_records, parse_twins, twins_parser, write_jsonl
+from scale import in_fresh_interpreter, load_records, parse_twins, twins_parser, write_jsonl
 
-#: Run in the fresh interpreter: argv = input JSONL, extraction cache, workers, pickle path.
+#: Run in the fresh interpreter: argv = input JSONL, extraction cache, workers, corpus file.
 CHILD = """
-import sys, threading, time
+import sys
 from pathlib import Path
-import psutil
 from kg import pipeline
 from kg.apart import write_corpus
 from kg.engine import EngineOptions
 from kg.read import ReadReport
-
-process, step, peaks, done = psutil.Process(), ["reading and extracting"], {}, threading.Event()
-
-def sample():
-    while not done.is_set():
-        rss = process.memory_info().rss >> 20
-        peaks[step[0]] = max(peaks.get(step[0], 0), rss)
-        time.sleep(0.2)
-
-def on_step(name):
-    step[0] = name
+from scale import StepPeaks
 
 if __name__ == "__main__":  # the span readers are started by spawn
-    threading.Thread(target=sample, daemon=True).start()
+    peaks = StepPeaks("reading and extracting")
     engine = EngineOptions(workers=int(sys.argv[3]), cache=Path(sys.argv[2]))
     corpus = pipeline.extract_corpus([sys.argv[1]], pipeline.BuildOptions(), report=ReadReport(), engine=engine,
-                                     on_step=on_step)
-    on_step("pickling the corpus")
+                                     on_step=peaks.step)
+    peaks.step("pickling the corpus")
     with open(sys.argv[4], "wb") as file:
         write_corpus(file, corpus, [])  # as kg.apart hands it to the build process
-    done.set()
     print(f"{len(corpus.papers):,} papers, {len(corpus.concepts):,} concepts, "
           f"{len(corpus.occurrences):,} paper–concept ties")
-    for name, mib in peaks.items():
-        print(f"{mib:7,} MiB  {name}")
-    hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-    print(f"high-water mark {hwm >> 10:,} MiB")
+    peaks.report()
 """
 
 
@@ -68,10 +52,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         rows = load_records(args.data, args.n, mixed=False, both=True)
         path = write_jsonl(rows, Path(tmp) / "in.jsonl")
-        script = Path(tmp) / "link_child.py"
-        script.write_text(CHILD, encoding="utf-8")
-        command = [sys.executable, str(script), str(path), str(args.cache), str(args.workers), str(Path(tmp) / "corpus.pickle")]
-        return subprocess.run(command).returncode
+        return in_fresh_interpreter(CHILD, str(path), str(args.cache), str(args.workers), str(Path(tmp) / "corpus.pickle"))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ import argparse
 import dataclasses
 import gzip
 import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -172,6 +174,50 @@ class PeakRSS:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class StepPeaks:
+    """The highest RSS of this process in each named step, sampled by a thread every `interval`
+    s: for the benchmarks that run a stage of kg in an interpreter of their own
+    (build_memory.py, link_memory.py; they put this folder on its PYTHONPATH)."""
+
+    def __init__(self, first_step: str, interval: float = 0.2):
+        self.current, self.peaks, self._done = first_step, {}, threading.Event()
+        self._process = psutil.Process()
+        threading.Thread(target=self._run, args=(interval,), daemon=True).start()
+
+    def _run(self, interval: float) -> None:
+        while not self._done.is_set():
+            rss = self._process.memory_info().rss >> 20
+            self.peaks[self.current] = max(self.peaks.get(self.current, 0), rss)
+            time.sleep(interval)
+
+    def step(self, name: str) -> None:
+        self.current = name
+
+    def rss(self) -> int:
+        """This process's RSS now, in MiB."""
+        return self._process.memory_info().rss >> 20
+
+    def report(self) -> None:
+        """Each step's peak in MiB, then the process's high-water mark: VmHWM, not getrusage's
+        ru_maxrss, which outlives exec and would give the benchmark's own peak."""
+        self._done.set()
+        for name, mib in self.peaks.items():
+            print(f"{mib:7,} MiB  {name}")
+        with open("/proc/self/status", encoding="ascii") as status:
+            hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+        print(f"high-water mark {hwm >> 10:,} MiB")
+
+
+def in_fresh_interpreter(code: str, *args: str) -> int:
+    """Run `code` (saved as a script, so that spawned workers can import it) in a new interpreter
+    that can import this folder's modules; its exit code."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "child.py"
+        script.write_text(code, encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent)}
+        return subprocess.run([sys.executable, str(script), *args], env=env).returncode
 
 
 def proportional_set_size(pid: int) -> int:
