@@ -26,22 +26,20 @@ recomputes all of it, as if the papers had come at once.
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
-from statistics import fmean
 from pathlib import Path
 
 from kg import workspace
 from kg.atomic import write_text
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.extract import Extractor
-from kg.graph import (PAPER_PREFIX, ProjectionLimits, concept_node, links_text, paper_attributes, paper_node,
-                      paper_year)
+from kg.graph import (CONCEPT_PREFIX, PAPER_PREFIX, ProjectionLimits, association, concept_attributes, concept_node,
+                      mean_year, mention_attributes, paper_attributes, paper_node, paper_year, papers_of, rarity)
 from kg.index import INDEX_FILE, dump_attributes
 from kg.link import Vocabulary
 from kg.model import Concept, Corpus, Extraction, LinkDecisions, Paper
@@ -92,7 +90,7 @@ def read_workspace(out_dir: Path) -> Workspace:
         if "thinned_cooccurrence" not in meta:
             raise AppendError(f"{path}: built by an older kg, which kept no vocabulary to append to "
                               f"(run `kg build` without --append once)")
-        papers = {node[len("concept:"):]: int(n) for node, n in
+        papers = {node[len(CONCEPT_PREFIX):]: int(n) for node, n in
                   db.execute("SELECT id, attrs ->> '$.papers' FROM nodes WHERE kind = 'concept'")}
         rows = db.execute("SELECT kind, name, value FROM vocabulary").fetchall()
         ids = frozenset(node[len(PAPER_PREFIX):] for node, in db.execute("SELECT id FROM nodes WHERE kind = 'paper'"))
@@ -112,8 +110,8 @@ def append(inputs: Iterable[str | Path], out_dir: str | Path, options: BuildOpti
            report: ReadReport | None = None, engine: EngineOptions = EngineOptions(),
            on_progress: Callable[[int], None] | None = None, on_step: OnStep = no_step,
            limits: ProjectionLimits = ProjectionLimits(), extractor: Extractor | None = None) -> tuple[list[Path], dict]:
-    """Add the papers of `inputs` that `out_dir` does not have yet (those it has are reported as
-    skipped); returns the files rewritten and the new summary. Holds the workspace lock."""
+    """Add the papers of `inputs` that `out_dir` does not have yet (those it has are counted:
+    `link_new_papers`); returns the files rewritten and the new summary. Holds the workspace lock."""
     with workspace.locked(out_dir) as out:
         new = link_new_papers(inputs, out, options, report, engine, on_progress, on_step, extractor)
         return save_appended(new, out, report or ReadReport(), on_step, limits)
@@ -201,31 +199,20 @@ def add_to_index(db: sqlite3.Connection, corpus: Corpus, known: Workspace,
     concepts_of: dict[str, list[str]] = defaultdict(list)  # new paper → its concept keys, sorted
     for paper_id, key in sorted(corpus.occurrences):
         concepts_of[paper_id].append(key)
-    new_counts = Counter(key for _, key in corpus.occurrences)
     # every paper of every concept a new paper has, the new ones included (sorted lists)
-    papers_of = {key: [row[0][len(PAPER_PREFIX):] for row in
-                       db.execute("SELECT paper FROM edges WHERE concept = ? ORDER BY paper", (concept_node(key),))]
-                 for key in sorted(new_counts)}
-    for key, ids in sorted(corpus_papers(corpus).items()):
-        papers_of[key] = sorted(papers_of[key] + ids)
-    frequency = {key: len(ids) for key, ids in papers_of.items()}
+    every_paper_of = {key: sorted(ids + [row[0][len(PAPER_PREFIX):] for row in db.execute(
+                          "SELECT paper FROM edges WHERE concept = ?", (concept_node(key),))])
+                      for key, ids in sorted(papers_of(corpus).items())}
+    frequency = {key: len(ids) for key, ids in every_paper_of.items()}
 
     _add_papers(db, corpus)
-    titles = _titles(db, {p for ids in papers_of.values() for p in ids[:PAPER_TITLES_MAX]})
-    labels = _add_concepts(db, corpus, known.vocabulary, frequency, papers_of, titles)
-    cooccurrence = _add_cooccurrences(db, concepts_of, papers_of, frequency, n_papers,
+    titles = _titles(db, {p for ids in every_paper_of.values() for p in ids[:PAPER_TITLES_MAX]})
+    labels = _add_concepts(db, corpus, known.vocabulary, frequency, every_paper_of, titles)
+    cooccurrence = _add_cooccurrences(db, concepts_of, every_paper_of, frequency, n_papers,
                                       limits.min_cooccurrence if known.thinned_cooccurrence else 1)
-    similarity = _add_similar_papers(db, concepts_of, papers_of, frequency, n_papers, labels,
+    similarity = _add_similar_papers(db, concepts_of, every_paper_of, frequency, n_papers, labels,
                                      limits.similar_per_paper, known.search_max_papers)
     return Added(sum(key not in known.vocabulary.papers for key in corpus.concepts), cooccurrence, similarity)
-
-
-def corpus_papers(corpus: Corpus) -> dict[str, list[str]]:
-    """Concept key → the new papers that have it."""
-    result: dict[str, list[str]] = defaultdict(list)
-    for paper_id, key in corpus.occurrences:
-        result[key].append(paper_id)
-    return result
 
 
 def _titles(db: sqlite3.Connection, paper_ids: Iterable[str]) -> dict[str, str]:
@@ -246,8 +233,7 @@ def _add_papers(db: sqlite3.Connection, corpus: Corpus) -> None:
         db.execute("INSERT INTO projection_nodes VALUES ('papers', ?, ?)", (paper.id, dump_attributes(attrs)))
     for (paper_id, key), surfaces in sorted(corpus.occurrences.items()):
         db.execute("INSERT INTO edges VALUES (?, ?, ?)",
-                   (concept_node(key), paper_node(paper_id),
-                    dump_attributes({"surfaces": " | ".join(sorted(set(surfaces))), "weight": len(surfaces)})))
+                   (concept_node(key), paper_node(paper_id), dump_attributes(mention_attributes(surfaces))))
 
 
 def _merged(joined: str, more: Iterable[str], sep: str) -> str:
@@ -255,13 +241,13 @@ def _merged(joined: str, more: Iterable[str], sep: str) -> str:
 
 
 def _add_concepts(db: sqlite3.Connection, corpus: Corpus, vocabulary: Vocabulary, frequency: Mapping[str, int],
-                  papers_of: Mapping[str, list[str]], titles: Mapping[str, str]) -> dict[str, str]:
+                  every_paper_of: Mapping[str, list[str]], titles: Mapping[str, str]) -> dict[str, str]:
     """New concept nodes, and the workspace's grown; returns every touched concept's label."""
-    years = _mean_years(db, corpus, papers_of)
+    years = _mean_years(db, corpus, every_paper_of)
     labels = {}
     for key, concept in sorted(corpus.concepts.items()):
         node = concept_node(key)
-        shown = paper_titles(papers_of[key], titles)
+        shown = paper_titles(every_paper_of[key], titles)
         if key in vocabulary.papers:
             attrs = json.loads(db.execute("SELECT attrs FROM nodes WHERE id = ?", (node,)).fetchone()[0])
             grown = {"papers": frequency[key], "aliases": _merged(attrs.get("aliases", ""), concept.aliases, " | "),
@@ -278,9 +264,11 @@ def _add_concepts(db: sqlite3.Connection, corpus: Corpus, vocabulary: Vocabulary
                 db.execute("UPDATE projection_nodes SET attrs = ? WHERE graph = 'concepts' AND id = ?",
                            (dump_attributes(projected), key))
         else:
-            attrs = _concept_attributes(concept, frequency[key], years.get(key))
-            db.execute("INSERT INTO nodes VALUES (?, 'concept', ?)", (node, dump_attributes({"kind": "concept", "key": key, **attrs})))
-            projected = {name: value for name, value in attrs.items() if name != "langs"}  # as concept_graph's
+            attrs = concept_attributes(concept, frequency[key])
+            if key in years:
+                attrs["mean_year"] = years[key]
+            db.execute("INSERT INTO nodes VALUES (?, 'concept', ?)", (node, dump_attributes(attrs)))
+            projected = {name: value for name, value in attrs.items() if name not in ("kind", "key", "langs")}
             db.execute("INSERT INTO projection_nodes VALUES ('concepts', ?, ?)",
                        (key, dump_attributes({**projected, "paper_titles": shown})))
         db.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)", ((name, node) for name in sorted(concept_names(attrs))))
@@ -297,32 +285,22 @@ def _more_links(text: str, concept: Concept) -> str:
     return " | ".join([*listed, *(entry for entry in new if entry not in listed)])
 
 
-def _concept_attributes(concept: Concept, papers: int, mean_year: float | None) -> dict[str, object]:
-    """A new concept's attributes, as `kg.graph.bipartite_graph` gives them (no centralities)."""
-    attrs: dict[str, object] = {"label": concept.label, "aliases": " | ".join(concept.aliases), "papers": papers,
-                                "termhood": concept.termhood, "langs": " ".join(sorted(concept.langs)),
-                                "links": links_text(concept)}
-    if mean_year is not None:
-        attrs["mean_year"] = mean_year
-    return attrs
-
-
-def _mean_years(db: sqlite3.Connection, corpus: Corpus, papers_of: Mapping[str, list[str]]) -> dict[str, float]:
+def _mean_years(db: sqlite3.Connection, corpus: Corpus, every_paper_of: Mapping[str, list[str]]) -> dict[str, float]:
     """Each touched concept's mean publication year over all its papers that have one, as
     `kg.graph.mean_years` gives it. Only when a new paper has a year: else the means stand."""
     years = {p.id: y for p in corpus.papers if (y := paper_year(p)) is not None}
     if not years:
         return {}
-    for paper_id in sorted({p for ids in papers_of.values() for p in ids} - years.keys()):
+    for paper_id in sorted({p for ids in every_paper_of.values() for p in ids} - years.keys()):
         row = db.execute("SELECT attrs ->> '$.year' FROM nodes WHERE id = ?", (paper_node(paper_id),)).fetchone()
         if row is not None and row[0] is not None:
             years[paper_id] = int(row[0])
-    return {key: round(fmean(known), 2) for key, ids in sorted(papers_of.items())
+    return {key: mean_year(known) for key, ids in sorted(every_paper_of.items())
             if (known := [years[p] for p in ids if p in years])}
 
 
 def _add_cooccurrences(db: sqlite3.Connection, concepts_of: Mapping[str, list[str]],
-                       papers_of: Mapping[str, list[str]], frequency: Mapping[str, int], n_papers: int,
+                       every_paper_of: Mapping[str, list[str]], frequency: Mapping[str, int], n_papers: int,
                        min_together: int) -> int:
     """Every pair of concepts a new paper has, counted over all papers; returns the links added."""
     pairs = sorted({pair for keys in concepts_of.values() for pair in combinations(keys, 2)})
@@ -331,9 +309,9 @@ def _add_cooccurrences(db: sqlite3.Connection, concepts_of: Mapping[str, list[st
     for a, b in pairs:
         for key in (a, b):
             if key not in paper_sets:
-                paper_sets[key] = set(papers_of[key])
+                paper_sets[key] = set(every_paper_of[key])
         together = len(paper_sets[a] & paper_sets[b])
-        attrs = {"association": round(together * n_papers / (frequency[a] * frequency[b]), 6), "weight": together}
+        attrs = {"association": association(together, n_papers, frequency[a], frequency[b]), "weight": together}
         updated = db.execute("UPDATE projection_edges SET weight = ?, attrs = ? WHERE graph = 'concepts' AND a = ? AND b = ?",
                              (float(together), dump_attributes(attrs), a, b)).rowcount
         if not updated and together >= min_together:
@@ -344,30 +322,30 @@ def _add_cooccurrences(db: sqlite3.Connection, concepts_of: Mapping[str, list[st
 
 
 def _add_similar_papers(db: sqlite3.Connection, concepts_of: Mapping[str, list[str]],
-                        papers_of: Mapping[str, list[str]], frequency: Mapping[str, int], n_papers: int,
+                        every_paper_of: Mapping[str, list[str]], frequency: Mapping[str, int], n_papers: int,
                         labels: Mapping[str, str], similar_per_paper: int, search_max_papers: int | None) -> int:
     """Each new paper's similar papers as `kg.graph.paper_graph` finds them: every paper sharing a
     concept, or on a thinned graph the `similar_per_paper` best found through the concepts rare
     enough for the full build to search (`search_max_papers`). Returns the links added."""
-    rarity = {key: math.log((1 + n_papers) / (1 + n)) + 1.0 for key, n in frequency.items()}  # kg.graph.idf
+    idf = {key: rarity(n, n_papers) for key, n in frequency.items()}
     thinned = search_max_papers is not None
     added = 0
     for paper_id, keys in sorted(concepts_of.items()):
         scores: Counter[str] = Counter()
         for key in keys:
             if search_max_papers is None or frequency[key] <= search_max_papers:
-                for other in papers_of[key]:
+                for other in every_paper_of[key]:
                     if other != paper_id:
-                        scores[other] += rarity[key]
+                        scores[other] += idf[key]
         ranked = sorted(scores, key=lambda other: (-scores[other], other))
         for other in ranked[:similar_per_paper] if thinned else sorted(scores):
             a, b = min(paper_id, other), max(paper_id, other)
             if db.execute("SELECT 1 FROM projection_edges WHERE graph = 'papers' AND a = ? AND b = ?", (a, b)).fetchone():
                 continue  # two new papers, found from both ends
-            theirs = concepts_of.get(other) or [row[0][len("concept:"):] for row in
+            theirs = concepts_of.get(other) or [row[0][len(CONCEPT_PREFIX):] for row in
                                                 db.execute("SELECT concept FROM edges WHERE paper = ?", (paper_node(other),))]
-            shared = sorted(set(keys).intersection(theirs), key=lambda k: (-rarity[k], k))
-            attrs = {"shared": " | ".join(labels[k] for k in shared), "weight": round(sum(rarity[k] for k in shared), 6)}
+            shared = sorted(set(keys).intersection(theirs), key=lambda k: (-idf[k], k))
+            attrs = {"shared": " | ".join(labels[k] for k in shared), "weight": round(sum(idf[k] for k in shared), 6)}
             db.execute("INSERT INTO projection_edges VALUES ('papers', ?, ?, ?, ?)",
                        (a, b, attrs["weight"], dump_attributes(attrs)))
             added += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from statistics import fmean
@@ -92,6 +92,35 @@ def paper_attributes(paper: Paper) -> dict[str, str | int]:
     return attrs
 
 
+def concept_attributes(concept: Concept, papers: int) -> dict[str, object]:
+    """A concept node's attributes in the paper–concept graph, less its centralities and mean
+    year (`bipartite_graph`; `kg.append` makes new nodes with it too)."""
+    return {"kind": "concept", "key": concept.key, "label": concept.label, "aliases": " | ".join(concept.aliases),
+            "papers": papers, "termhood": concept.termhood, "langs": " ".join(sorted(concept.langs)),
+            "links": links_text(concept)}
+
+
+def mention_attributes(surfaces: Sequence[str]) -> dict[str, object]:
+    """A paper–concept edge's attributes: the forms written, and how many mentions."""
+    return {"surfaces": " | ".join(sorted(set(surfaces))), "weight": len(surfaces)}
+
+
+def association(together: int, n_papers: int, papers_a: int, papers_b: int) -> float:
+    """Association strength of two concepts (VOSviewer's): papers together over what their
+    frequencies predict, rounded as the co-occurrence graph keeps it."""
+    return round(together * n_papers / (papers_a * papers_b), 6)
+
+
+def rarity(papers: int, n_papers: int) -> float:
+    """A concept's idf among `n_papers`: sharing a rare concept says more than sharing a common one."""
+    return math.log((1 + n_papers) / (1 + papers)) + 1.0
+
+
+def mean_year(years: Sequence[int]) -> float:
+    """The mean of a concept's papers' years, as its `mean_year` attribute keeps it."""
+    return round(fmean(years), 2)
+
+
 def mean_years(corpus: Corpus) -> dict[str, float]:
     """Concept key → mean publication year of its papers with a known year (VOSviewer's overlay
     colours by this); concepts whose papers have no year are left out."""
@@ -102,7 +131,7 @@ def mean_years(corpus: Corpus) -> dict[str, float]:
     for key, ids in papers_of(corpus).items():
         known = [years[i] for i in ids if i in years]
         if known:
-            result[key] = round(fmean(known), 2)
+            result[key] = mean_year(known)
     return result
 
 
@@ -238,25 +267,14 @@ def bipartite_graph(corpus: Corpus) -> nx.Graph:
     concepts = {key: concept_node(key) for key in corpus.concepts}
     papers = {paper.id: paper_node(paper.id) for paper in corpus.papers}
     for key, concept in sorted(corpus.concepts.items()):
-        g.add_node(
-            concepts[key],
-            kind="concept",
-            key=key,
-            label=concept.label,
-            aliases=" | ".join(concept.aliases),
-            papers=counts[key],
-            termhood=concept.termhood,
-            langs=" ".join(sorted(concept.langs)),
-            links=links_text(concept),
-        )
+        g.add_node(concepts[key], **concept_attributes(concept, counts[key]))
         if key in years:
             g.nodes[concepts[key]]["mean_year"] = years[key]
     for paper in sorted(corpus.papers, key=lambda p: p.id):
         g.add_node(papers[paper.id], kind="paper", **paper_attributes(paper))
     for paper_id, key in sorted(corpus.occurrences, key=lambda pk: (pk[1], pk[0])):
         surfaces = corpus.occurrences[(paper_id, key)]
-        g.add_edge(concepts[key], papers[paper_id], surfaces=" | ".join(sorted(set(surfaces))),
-                   weight=len(surfaces))
+        g.add_edge(concepts[key], papers[paper_id], **mention_attributes(surfaces))
     return sort_attributes(g)
 
 
@@ -389,15 +407,13 @@ def concept_graph(corpus: Corpus, limits: ProjectionLimits = ProjectionLimits())
                 counts[(a, b)] += 1
         pairs = ((a, b, c) for (a, b), c in sorted(counts.items()))
     for a, b, c in pairs:
-        association = c * n_papers / (frequency[a] * frequency[b])
-        g.add_edge(a, b, association=round(association, 6), weight=c)
+        g.add_edge(a, b, association=association(c, n_papers, frequency[a], frequency[b]), weight=c)
     return sort_attributes(g)
 
 
 def idf(corpus: Corpus) -> dict[str, float]:
     """Rarity of each concept: sharing a rare concept says more than sharing a common one."""
-    n = len(corpus.papers)
-    return {key: math.log((1 + n) / (1 + papers)) + 1.0 for key, papers in paper_counts(corpus).items()}
+    return {key: rarity(papers, len(corpus.papers)) for key, papers in paper_counts(corpus).items()}
 
 
 def _search_concepts(frequency: Mapping[str, int], pair_budget: int) -> list[str]:
