@@ -25,8 +25,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import BinaryIO
 
-from kg.engine import EngineOptions
-from kg.model import Corpus
+from kg.engine import EngineOptions, batches
+from kg.model import Corpus, add_flat_ties, flat_ties
 from kg.pipeline import BuildError, BuildOptions, OnStep, extract_corpus, no_step
 from kg.read import Problem, ReadReport
 
@@ -91,13 +91,8 @@ def write_corpus(file: BinaryIO, corpus: Corpus, problems: list[Problem]) -> Non
     One pickle of the whole remembered every string it wrote until it was done."""
     rest = dataclasses.replace(corpus, occurrences={})
     pickle.dump((rest, problems), file, protocol=pickle.HIGHEST_PROTOCOL)
-    chunk: list[object] = []
-    for (paper_id, key), surfaces in corpus.occurrences.items():
-        chunk += (paper_id, key, len(surfaces), *surfaces)
-        if len(chunk) >= TIES_PER_CHUNK * 4:
-            pickle.dump(chunk, file, protocol=pickle.HIGHEST_PROTOCOL)
-            chunk = []
-    pickle.dump(chunk, file, protocol=pickle.HIGHEST_PROTOCOL)
+    for chunk in batches(corpus.occurrences.items(), TIES_PER_CHUNK):
+        pickle.dump(flat_ties(chunk), file, protocol=pickle.HIGHEST_PROTOCOL)
     pickle.dump(None, file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -105,14 +100,10 @@ def read_corpus(file: BinaryIO) -> tuple[Corpus, list[Problem]]:
     """What `write_corpus` wrote. Equal strings of different chunks become one object again
     (a pickle shares only within itself), through a table let go once the corpus is read."""
     corpus, problems = pickle.load(file)
-    one = {s: s for s in (*(p.id for p in corpus.papers), *corpus.concepts)}  # the objects the rest holds
+    same = {s: s for s in (*(p.id for p in corpus.papers), *corpus.concepts)}  # the objects the rest holds
     occurrences: dict[tuple[str, str], tuple[str, ...]] = {}
     while (chunk := pickle.load(file)) is not None:
-        i = 0
-        while i < len(chunk):
-            paper_id, key, n = one.setdefault(chunk[i], chunk[i]), one.setdefault(chunk[i + 1], chunk[i + 1]), chunk[i + 2]
-            occurrences[(paper_id, key)] = tuple(one.setdefault(s, s) for s in chunk[i + 3:i + 3 + n])
-            i += 3 + n
+        add_flat_ties(chunk, occurrences, same)
     corpus.occurrences = occurrences
     return corpus, problems
 

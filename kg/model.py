@@ -5,7 +5,7 @@ Kept in one small module so every stage (and a notebook user) speaks the same ty
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -83,6 +83,26 @@ class Concept:
     langs: frozenset[str] = frozenset()
 
 
+def flat_ties(ties: Iterable[tuple[tuple[str, str], Sequence[str]]]) -> list[object]:
+    """Paper–concept ties as one flat list: paper id, key, number of surfaces, surfaces, and so
+    on. Pickled, it holds only strings and small ints for the pickler to remember, where 2.5
+    million (paper, key) tuples and tuples of surfaces cost +337 MiB at 72,000 papers."""
+    flat: list[object] = []
+    for (paper_id, key), surfaces in ties:
+        flat += (paper_id, key, len(surfaces), *surfaces)
+    return flat
+
+
+def add_flat_ties(flat: list[object], into: dict[tuple[str, str], tuple[str, ...]], same: dict[str, str]) -> None:
+    """The ties of a `flat_ties` list added to `into`, each string replaced by the equal one in
+    `same` (added there when new), so that equal strings of different pickles are one object."""
+    i = 0
+    while i < len(flat):
+        paper_id, key, n = same.setdefault(flat[i], flat[i]), same.setdefault(flat[i + 1], flat[i + 1]), flat[i + 2]
+        into[(paper_id, key)] = tuple(same.setdefault(s, s) for s in flat[i + 3:i + 3 + n])
+        i += 3 + n
+
+
 @dataclass(frozen=True)
 class LinkDecisions:
     """What linking decided over the whole corpus, kept with its graph so that papers appended
@@ -107,15 +127,9 @@ class Corpus:
     decisions: LinkDecisions = field(default_factory=LinkDecisions)
 
     def __getstate__(self) -> dict[str, object]:
-        """For pickle, which `kg build` uses to hand the corpus from the process that linked it
-        to the one that builds the graphs (`kg.apart`): the ties as one flat list, paper id, key,
-        number of surfaces, surfaces, and so on. The pickler remembers every object it writes,
-        and at 72,000 papers its memo over 2.5 million (paper, key) tuples and as many tuples of
-        surfaces was the linking process's peak (+337 MiB); strings it remembers still, once each."""
-        flat: list[object] = []
-        for (paper_id, key), surfaces in self.occurrences.items():
-            flat += (paper_id, key, len(surfaces), *surfaces)
-        return {**self.__dict__, "occurrences": flat}
+        """For pickle: the ties as one flat list (`flat_ties`). `kg build` hands the corpus over
+        in chunks of them instead (`kg.apart.write_corpus`)."""
+        return {**self.__dict__, "occurrences": flat_ties(self.occurrences.items())}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         flat = state["occurrences"]
@@ -124,10 +138,6 @@ class Corpus:
             self.__dict__.update(state)
             return
         assert isinstance(flat, list)
-        occurrences: dict[tuple[str, str], Sequence[str]] = {}
-        i = 0
-        while i < len(flat):
-            paper_id, key, n = flat[i], flat[i + 1], flat[i + 2]
-            occurrences[(paper_id, key)] = tuple(flat[i + 3:i + 3 + n])
-            i += 3 + n
+        occurrences: dict[tuple[str, str], tuple[str, ...]] = {}
+        add_flat_ties(flat, occurrences, {})
         self.__dict__.update(state, occurrences=occurrences)
