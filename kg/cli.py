@@ -99,12 +99,14 @@ def _print_json(data: object) -> None:
 
 
 def _load(graph: Path):
+    """The workspace's whole graph (`pipeline.load`: graph.sqlite, else graph.graphml)."""
     try:
         return pipeline.load(graph)
     except pipeline.BuildError as exc:
         _fail(str(exc))
-    except Exception as exc:  # a damaged GraphML file: say which, no traceback
-        _fail(f"{graph / pipeline.GRAPH_FILE}: cannot read graph ({exc})")
+    except Exception as exc:  # a damaged file: say which, no traceback
+        read = INDEX_FILE if (graph / INDEX_FILE).is_file() else pipeline.GRAPH_FILE
+        _fail(f"{graph / read}: cannot read graph ({exc})")
 
 
 def _part(graph: Path, hops: int = 0, papers: tuple[str, ...] = (), term: str | None = None,
@@ -371,11 +373,7 @@ def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write (csv: FILE.nodes.csv and FILE.edges.csv; neo4j: FILE.papers.neo4j.csv, FILE.concepts.neo4j.csv, FILE.mentions.neo4j.csv).")],
 ) -> None:
     """Export the paper–concept graph for Gephi, Cytoscape, igraph, Neo4j or a spreadsheet."""
-    if (graph / INDEX_FILE).is_file():  # it has the papers appended since graph.graphml was written
-        with _index(graph) as index:
-            whole = index.graph()
-    else:
-        whole = _load(graph)
+    whole = _load(graph)  # from graph.sqlite, which has the papers appended since graph.graphml was written
     try:
         written = export_graph(whole, fmt.value, output)
     except OSError as exc:

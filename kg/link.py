@@ -314,15 +314,13 @@ class AcronymTable:
                 table.corpus_wide[short] = top
         for (short, written), keys in sorted(cases.items()):
             table.case_meaning[(short, written)] = min(keys.items(), key=lambda kn: (-kn[1], kn[0]))[0]
-        for short, long_key in sorted(earlier.items()):
-            if acronym_key(short) not in long_forms:
-                table.corpus_wide[acronym_key(short)] = long_key
-                table.surfaces[acronym_key(short)] = AcronymDef(short, long_key, long_key, "en")
-        for short, long_key in sorted(known.items()):
-            if acronym_key(short) not in long_forms and acronym_key(short) not in table.corpus_wide:
-                table.corpus_wide[acronym_key(short)] = long_key
-                table.surfaces[acronym_key(short)] = AcronymDef(short, long_key, long_key, "en")
-                table.known.add(acronym_key(short))
+        for fills, fallback in ((earlier, False), (known, True)):
+            for short, long_key in sorted(fills.items()):
+                if acronym_key(short) not in table.corpus_wide and acronym_key(short) not in long_forms:
+                    table.corpus_wide[acronym_key(short)] = long_key
+                    table.surfaces[acronym_key(short)] = AcronymDef(short, long_key, long_key, "en")
+                    if fallback:
+                        table.known.add(acronym_key(short))
         return table
 
     def defined(self) -> dict[str, str]:

@@ -85,7 +85,7 @@ def publish(out_dir: str | os.PathLike[str], write: Callable[[Path], list[Path]]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out)
-    previous = _published_names(out)
+    previous = set(_manifest_files(out))
     staging = out / f"{STAGING_PREFIX}{os.getpid()}"
     staging.mkdir()
     try:
@@ -131,9 +131,6 @@ def _manifest_files(out: Path) -> dict[str, dict]:
     return {name: info for name, info in files.items() if name == Path(name).name
             and not name.startswith(".") and name != MANIFEST} if isinstance(files, dict) else {}
 
-
-def _published_names(out: Path) -> set[str]:
-    return set(_manifest_files(out))
 
 
 def verify(out_dir: str | os.PathLike[str]) -> list[str]:
