@@ -21,16 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from scale import proportional_set_size
-
-
-def high_water_mib(pid: int) -> float:
-    """VmHWM of a live process, from /proc (0 once it has gone)."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            return next((int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:")), 0.0)
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
+from scale import proportional_set_size, vm_hwm_mib
 
 
 def main() -> int:
@@ -58,7 +49,7 @@ def main() -> int:
             except (psutil.Error, OSError):  # it ended since it was listed
                 continue
             old = peaks.get(proc.pid, (role, 0.0, 0.0))
-            peaks[proc.pid] = (old[0], max(old[1], rss), max(old[2], high_water_mib(proc.pid)))
+            peaks[proc.pid] = (old[0], max(old[1], rss), max(old[2], vm_hwm_mib(proc.pid)))
         tree_pss = max(tree_pss, pss)
         time.sleep(0.1)
     wall = time.perf_counter() - start

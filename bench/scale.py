@@ -205,9 +205,16 @@ class StepPeaks:
         self._done.set()
         for name, mib in self.peaks.items():
             print(f"{mib:7,} MiB  {name}")
-        with open("/proc/self/status", encoding="ascii") as status:
-            hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-        print(f"high-water mark {hwm >> 10:,} MiB")
+        print(f"high-water mark {vm_hwm_mib(os.getpid()):,.0f} MiB")
+
+
+def vm_hwm_mib(pid: int) -> float:
+    """VmHWM of a live process, from /proc (0 once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return next((int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:")), 0.0)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
 
 
 def in_fresh_interpreter(code: str, *args: str) -> int:
