@@ -40,7 +40,7 @@ from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.extract import Extractor
 from kg.graph import (CONCEPT_PREFIX, PAPER_PREFIX, ProjectionLimits, association, concept_attributes, concept_node,
                       mean_year, mention_attributes, paper_attributes, paper_node, paper_year, papers_of, rarity)
-from kg.index import INDEX_FILE, dump_attributes
+from kg.index import INDEX_FILE, abstract_rows, dump_attributes
 from kg.link import Vocabulary
 from kg.model import Concept, Corpus, Extraction, LinkDecisions, Paper
 from kg.pipeline import (PAPER_TITLES_MAX, SKIPPED_FILE, BuildError, BuildOptions, OnStep, link_papers,
@@ -74,6 +74,7 @@ class Workspace:
 
     vocabulary: Vocabulary
     paper_ids: frozenset[str]
+    abstracts: Mapping[bytes, str]  # `kg.read.abstract_digest` → the id of the paper with that abstract
     thinned_cooccurrence: bool  # pairs seen together in fewer papers than `min_cooccurrence` left out
     search_max_papers: int | None  # similar papers are searched through concepts this rare (None: all)
 
@@ -87,13 +88,15 @@ def read_workspace(out_dir: Path) -> Workspace:
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         meta = dict(db.execute("SELECT name, value FROM meta"))
-        if "thinned_cooccurrence" not in meta:
+        tables = {name for name, in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "thinned_cooccurrence" not in meta or "abstracts" not in tables:
             raise AppendError(f"{path}: built by an older kg, which kept no vocabulary to append to "
                               f"(run `kg build` without --append once)")
         papers = {node[len(CONCEPT_PREFIX):]: int(n) for node, n in
                   db.execute("SELECT id, attrs ->> '$.papers' FROM nodes WHERE kind = 'concept'")}
         rows = db.execute("SELECT kind, name, value FROM vocabulary").fetchall()
         ids = frozenset(node[len(PAPER_PREFIX):] for node, in db.execute("SELECT id FROM nodes WHERE kind = 'paper'"))
+        abstracts = dict(db.execute("SELECT digest, paper FROM abstracts"))
     except sqlite3.Error as exc:
         raise AppendError(f"{path}: cannot read the workspace ({exc})") from None
     finally:
@@ -103,7 +106,7 @@ def read_workspace(out_dir: Path) -> Workspace:
                               dependent=frozenset(name for kind, name, _ in rows if kind == "dependent"))
     vocabulary = Vocabulary(papers=papers, decisions=decisions)
     search = meta.get("similarity_search_papers", "")
-    return Workspace(vocabulary, ids, meta["thinned_cooccurrence"] == "1", int(search) if search else None)
+    return Workspace(vocabulary, ids, abstracts, meta["thinned_cooccurrence"] == "1", int(search) if search else None)
 
 
 def append(inputs: Iterable[str | Path], out_dir: str | Path, options: BuildOptions = BuildOptions(),
@@ -123,7 +126,8 @@ def link_new_papers(inputs: Iterable[str | Path], out: Path, options: BuildOptio
                     on_step: OnStep = no_step, extractor: Extractor | None = None) -> NewPapers:
     """The papers of `inputs` that the workspace `out` does not have, read, extracted and linked
     against it (the first half of `append`; the caller holds the lock). `NothingNew` when it
-    has them all. Those it has are counted, not reported: a daily feed read again is no error."""
+    has them all. Those it has are counted, not reported: a daily feed read again is no error.
+    A paper whose abstract the workspace has under another id is skipped, as a full build does."""
     inputs = [str(i) for i in inputs]
     report = report if report is not None else ReadReport(fail_fast=True)
     known = read_workspace(out)
@@ -134,6 +138,9 @@ def link_new_papers(inputs: Iterable[str | Path], out: Path, options: BuildOptio
         for paper in papers:
             if paper.id in known.paper_ids:
                 present += 1
+            elif paper.digest in known.abstracts:
+                report.skip(paper.source, f"paper {paper.id}",
+                            f"same abstract as paper {known.abstracts[paper.digest]!r} of {out} (first kept)")
             else:
                 yield paper
 
@@ -225,7 +232,9 @@ def _titles(db: sqlite3.Connection, paper_ids: Iterable[str]) -> dict[str, str]:
 
 
 def _add_papers(db: sqlite3.Connection, corpus: Corpus) -> None:
-    """The new paper nodes in the paper–concept graph and the similarity projection, and their ties."""
+    """The new paper nodes in the paper–concept graph and the similarity projection, their ties
+    and their abstracts' digests."""
+    db.executemany("INSERT INTO abstracts VALUES (?, ?)", abstract_rows(corpus.papers))
     for paper in sorted(corpus.papers, key=lambda p: p.id):
         attrs = paper_attributes(paper)
         db.execute("INSERT INTO nodes VALUES (?, 'paper', ?)", (paper_node(paper.id), dump_attributes({"kind": "paper", **attrs})))

@@ -25,7 +25,7 @@ import orjson
 
 from kg.atomic import atomic_path
 from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX, concept_node, paper_node
-from kg.model import LinkDecisions
+from kg.model import LinkDecisions, Paper
 from kg.query import RANK_BY, QueryError, best_named, concept_names, no_concept, no_paper, normal_name
 
 INDEX_FILE = "graph.sqlite"
@@ -42,11 +42,17 @@ CREATE TABLE projection_edges (graph TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT 
                                attrs TEXT NOT NULL, PRIMARY KEY (graph, a, b)) WITHOUT ROWID;
 CREATE TABLE vocabulary (kind TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, name))
     WITHOUT ROWID;
+CREATE TABLE abstracts (digest BLOB PRIMARY KEY, paper TEXT NOT NULL) WITHOUT ROWID;
 """
 _INDEXES = """
 CREATE INDEX edges_by_paper ON edges (paper);
 CREATE INDEX projection_edges_by_b ON projection_edges (graph, b);
 """
+
+
+def abstract_rows(papers: Iterable[Paper]) -> list[tuple[bytes, str]]:
+    """Rows of the `abstracts` table: (digest, paper id) of the papers read with a digest."""
+    return sorted((p.digest, p.id) for p in papers if p.digest)
 
 
 def dump_attributes(attrs: Mapping[str, object]) -> str:
@@ -109,6 +115,12 @@ class IndexWriter:
             db.executemany("INSERT INTO vocabulary VALUES ('acronym', ?, ?)", sorted(decisions.acronyms.items()))
             for kind, keys in (("dependent", decisions.dependent), ("implausible", decisions.implausible)):
                 db.executemany("INSERT INTO vocabulary VALUES (?, ?, '')", ((kind, k) for k in sorted(keys)))
+
+    def add_abstracts(self, papers: Iterable[Paper]) -> None:
+        """The papers' `Paper.digest`s, so that an append refuses an abstract the workspace has
+        under another id, as a build of both refuses the second."""
+        with self._db as db:
+            db.executemany("INSERT INTO abstracts VALUES (?, ?)", abstract_rows(papers))
 
     def add_projection(self, name: str, projection: nx.Graph) -> None:
         """A projection ("concepts", "papers") for the ego views."""

@@ -19,6 +19,9 @@ class Paper:
     lang: str  # "en" or "zh"
     source: str = ""  # file the record came from, for error messages
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # `kg.read.abstract_digest` of the text as read: it outlives the text, which goes once
+    # extracted, so that a later append can tell an abstract the workspace has under another id
+    digest: bytes = field(default=b"", compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)  # millions of them in a big corpus

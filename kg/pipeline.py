@@ -449,6 +449,7 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         on_step(f"writing {INDEX_FILE} (paper–concept)")
         index.add_graph(bipartite)
         index.add_vocabulary(corpus.decisions, thinning(corpus))
+        index.add_abstracts(corpus.papers)
         figures["components"] = nx.number_connected_components(bipartite)
         del bipartite
     written.append(out_dir / INDEX_FILE)

@@ -839,11 +839,16 @@ def _checked(paper: Paper, path: Path, report: ReadReport, ids: dict[str, str],
     if reason:
         report.skip(path, where, reason)
         return None
-    # a digest, not the text: a streamed corpus must not keep every abstract to find repeats
-    text_key = hashlib.blake2b(paper.text.casefold().encode("utf-8"), digest_size=16).digest()
-    if text_key in abstracts:
-        report.skip(path, where, f"same abstract as paper {abstracts[text_key]!r} (first kept)")
+    digest = abstract_digest(paper.text)
+    if digest in abstracts:
+        report.skip(path, where, f"same abstract as paper {abstracts[digest]!r} (first kept)")
         return None
     ids[paper.id] = str(path)
-    abstracts[text_key] = paper.id
-    return paper
+    abstracts[digest] = paper.id
+    return replace(paper, digest=digest)
+
+
+def abstract_digest(text: str) -> bytes:
+    """What makes two abstracts the same one, case aside. A digest, not the text: a streamed
+    corpus must not keep every abstract to find repeats, nor a workspace to refuse them later."""
+    return hashlib.blake2b(text.casefold().encode("utf-8"), digest_size=16).digest()

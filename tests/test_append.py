@@ -144,6 +144,12 @@ def test_a_workspace_without_a_vocabulary_is_refused(tmp_path):
     db.close()
     with pytest.raises(append.AppendError, match="older kg"):
         append.read_workspace(out)
+    pipeline.save_corpus(build_corpus(OLD), out)
+    with sqlite3.connect(out / INDEX_FILE) as db:
+        db.execute("DROP TABLE abstracts")  # as the kg of the first appends wrote it
+    db.close()
+    with pytest.raises(append.AppendError, match="older kg"):
+        append.read_workspace(out)
 
 
 # ------------------------------------------------------------------ reading, extracting and linking
@@ -192,6 +198,25 @@ def test_papers_already_there_are_counted_not_reported(tmp_path, extractor, engl
     assert new.present == 1 and [p.id for p in new.corpus.papers] == ["n3"] and not report.problems
     with pytest.raises(append.NothingNew):
         append.link_new_papers([tmp_path / "old.jsonl"], english_workspace, extractor=extractor)
+
+
+def test_an_abstract_the_workspace_has_under_another_id_is_skipped(tmp_path, extractor, english_workspace):
+    e2 = "Federated learning trains a shared model on phones without collecting raw data."
+    n5 = "Message passing networks predict molecule properties."
+    src = write_jsonl(tmp_path / "new.jsonl", [{"id": "n4", "abstract": e2.upper()}, {"id": "n5", "abstract": n5}])
+    report = ReadReport()
+    append.append([src], english_workspace, report=report, extractor=extractor)
+    assert [(p.file, p.record, p.kind) for p in report.problems] == [(str(src), "paper n4", "skipped")]
+    assert "same abstract as paper 'e2'" in report.problems[0].reason
+    with GraphIndex(english_workspace / INDEX_FILE) as index:
+        assert index.has("paper:n5") and not index.has("paper:n4")
+    # the appended paper's abstract is the workspace's now, as the built ones' are
+    again = write_jsonl(tmp_path / "again.jsonl", [{"id": "n6", "abstract": n5}])
+    report = ReadReport()
+    with pytest.raises(pipeline.BuildError, match="no new abstracts"):
+        append.link_new_papers([again], english_workspace, report=report, extractor=extractor)
+    assert "same abstract as paper 'n5'" in report.problems[0].reason
+    assert len(rows(english_workspace / INDEX_FILE, "SELECT paper, digest FROM abstracts")) == 3
 
 
 def test_cli_append(tmp_path, monkeypatch, extractor, english_workspace):
