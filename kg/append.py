@@ -12,7 +12,8 @@ graph.sqlite), and adds them to graph.sqlite, the file the query commands, the e
 - the concepts' paper counts, aliases, languages, evidence, paper lists and mean years, grown;
 - in the co-occurrence projection, the papers-together count and association strength of
   every pair of concepts a new paper has, counted over all papers (a pair the full build had
-  thinned out comes back when it is seen together in `min_cooccurrence` papers);
+  thinned out comes back as the full build keeps a link: seen together in `min_cooccurrence`
+  papers and among the `links_per_concept` strongest of one of its ends);
 - in the similarity projection, each new paper's most similar papers, weighted by the rarity
   of their shared concepts in the grown corpus.
 
@@ -216,7 +217,7 @@ def add_to_index(db: sqlite3.Connection, corpus: Corpus, known: Workspace,
     titles = _titles(db, {p for ids in every_paper_of.values() for p in ids[:PAPER_TITLES_MAX]})
     labels = _add_concepts(db, corpus, known.vocabulary, frequency, every_paper_of, titles)
     cooccurrence = _add_cooccurrences(db, concepts_of, every_paper_of, frequency, n_papers,
-                                      limits.min_cooccurrence if known.thinned_cooccurrence else 1)
+                                      limits if known.thinned_cooccurrence else None)
     similarity = _add_similar_papers(db, concepts_of, every_paper_of, frequency, n_papers, labels,
                                      limits.similar_per_paper, known.search_max_papers)
     return Added(sum(key not in known.vocabulary.papers for key in corpus.concepts), cooccurrence, similarity)
@@ -310,9 +311,14 @@ def _mean_years(db: sqlite3.Connection, corpus: Corpus, every_paper_of: Mapping[
 
 def _add_cooccurrences(db: sqlite3.Connection, concepts_of: Mapping[str, list[str]],
                        every_paper_of: Mapping[str, list[str]], frequency: Mapping[str, int], n_papers: int,
-                       min_together: int) -> int:
-    """Every pair of concepts a new paper has, counted over all papers; returns the links added."""
+                       thinned: ProjectionLimits | None) -> int:
+    """Every pair of concepts a new paper has, counted over all papers; returns the links added.
+    On a `thinned` graph a new link is added as the full build keeps one: seen together in
+    `min_cooccurrence` papers, and stronger than the `links_per_concept`-th strongest link of
+    either end (papers together, then association strength, as the workspace has them)."""
     pairs = sorted({pair for keys in concepts_of.values() for pair in combinations(keys, 2)})
+    bars = {key: _weakest_kept(db, key, thinned.links_per_concept) for key in sorted({k for pair in pairs for k in pair})} \
+        if thinned is not None else {}
     paper_sets: dict[str, set[str]] = {}
     added = 0
     for a, b in pairs:
@@ -323,11 +329,28 @@ def _add_cooccurrences(db: sqlite3.Connection, concepts_of: Mapping[str, list[st
         attrs = {"association": association(together, n_papers, frequency[a], frequency[b]), "weight": together}
         updated = db.execute("UPDATE projection_edges SET weight = ?, attrs = ? WHERE graph = 'concepts' AND a = ? AND b = ?",
                              (float(together), dump_attributes(attrs), a, b)).rowcount
-        if not updated and together >= min_together:
+        if updated:
+            continue
+        strength = (float(together), attrs["association"])
+        if thinned is None or (together >= thinned.min_cooccurrence
+                               and any(bars[key] is None or strength > bars[key] for key in (a, b))):
             db.execute("INSERT INTO projection_edges VALUES ('concepts', ?, ?, ?, ?)",
                        (a, b, float(together), dump_attributes(attrs)))
             added += 1
     return added
+
+
+def _weakest_kept(db: sqlite3.Connection, key: str, kept: int) -> tuple[float, float] | None:
+    """(papers together, association) of `key`'s `kept`-th strongest co-occurrence link, or None
+    when it has fewer links: what a new link must beat to be among the strongest of `key`."""
+    strengths = sorted(db.execute(
+        "SELECT weight, attrs ->> '$.association' FROM projection_edges WHERE graph = 'concepts' AND a = ? "
+        "UNION ALL SELECT weight, attrs ->> '$.association' FROM projection_edges WHERE graph = 'concepts' AND b = ?",
+        (key, key)), reverse=True)
+    if len(strengths) < kept:
+        return None
+    weight, strength = strengths[kept - 1]
+    return weight, strength
 
 
 def _add_similar_papers(db: sqlite3.Connection, concepts_of: Mapping[str, list[str]],

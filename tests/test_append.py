@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from kg import append, pipeline, workspace
 from kg.cli import app
+from kg.graph import ProjectionLimits
 from kg.index import INDEX_FILE, GraphIndex
 from kg.read import ReadReport
 
@@ -77,6 +78,25 @@ def test_cooccurrences_of_new_papers_are_counted_over_all_papers(tmp_path):
                or set(pair) <= {"graph neural network", "molecule", "privacy"}}
     assert touched and {pair: got.get(pair) for pair in touched} == {pair: want[pair] for pair in touched}
     assert set(got) == set(want)  # a small corpus counts every pair
+
+
+@pytest.mark.parametrize("per_concept, added", [(1, set()), (2, {("a", "c"), ("b", "c")})])
+def test_on_a_thinned_graph_a_new_link_must_be_among_the_strongest_of_an_end(tmp_path, per_concept, added):
+    out = tmp_path / "ws"
+    old = {"p:1": {"a": 1, "b": 1, "c": 1}, "p:2": {"a": 1, "b": 1}, "p:6": {"a": 1, "b": 1},
+           "p:3": {"c": 1, "d": 1}, "p:5": {"c": 1, "d": 1}, "p:7": {"c": 1, "d": 1}}
+    pipeline.save_corpus(build_corpus(old), out)
+    with sqlite3.connect(out / INDEX_FILE) as db:  # as a full build thins a big corpus: a-b and c-d (3 papers) kept
+        db.execute("DELETE FROM projection_edges WHERE graph = 'concepts' AND weight < 2")
+        db.execute("UPDATE meta SET value = '1' WHERE name = 'thinned_cooccurrence'")
+    db.close()
+    edges = "SELECT a, b, weight FROM projection_edges WHERE graph = 'concepts'"
+    assert rows(out / INDEX_FILE, edges) == {("a", "b"): 3.0, ("c", "d"): 3.0}
+    new = append.NewPapers(append.read_workspace(out), build_corpus({"p:4": {"a": 1, "b": 1, "c": 1}}), 0)
+    # a-c and b-c are seen together in 2 papers now, fewer than a-b and c-d
+    append.save_appended(new, out, ReadReport(), limits=ProjectionLimits(links_per_concept=per_concept))
+    got = rows(out / INDEX_FILE, edges)
+    assert got[("a", "b")] == 4.0 and set(got) - {("a", "b"), ("c", "d")} == added
 
 
 def test_new_papers_find_their_similar_papers(tmp_path):
