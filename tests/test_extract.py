@@ -223,6 +223,15 @@ def test_long_form_starts_where_the_written_name_starts(english):
         english, "Sera were tested for anti-human immunodeficiency virus (HIV) antibodies.")
 
 
+def test_a_possessive_goes_with_its_possessor(english):
+    # the letters of SURE begin at "'s"; the name, as the noun chunk keys it, begins at "Stein"
+    found = defs(english, "We tune the threshold by Stein's unbiased risk estimator (SURE) on each image.")
+    assert found == {("SURE", "stein's unbiased risk estimator")}
+    assert "stein's unbiased risk estimator" in keys(en(english, "We minimise Stein's unbiased risk estimator."))
+    assert ("FLDA", "fisher's linear discriminant analysis") in defs(
+        english, "Fisher's linear discriminant analysis (FLDA) separates the classes.")
+
+
 def test_numbers_the_short_form_carries_and_leading_stop_words(english):
     assert ("CCR7", "cc chemokine receptor 7") in defs(english, "Tumours express the CC chemokine receptor 7 (CCR7) strongly.")
     assert ("BBSA", "bovine serum albumin") in defs(english, "Proliferation was induced by bovine serum albumin (BBSA) alone.")

@@ -4,7 +4,8 @@ from collections import Counter
 
 import pytest
 
-from kg.link import LinkOptions, Vocabulary, aliases_and_displays, clause_spans, ics_nouns, link_corpus, nested_parts, termhood
+from kg.link import (LinkOptions, Vocabulary, aliases_and_displays, clause_spans, ics_nouns, link_corpus, nested_parts, termhood,
+                     word_specificity)
 from kg.model import AcronymDef, Extraction, LinkDecisions, Mention, Paper
 
 GENERIC = {"en": frozenset({"model", "method", "result"}), "zh": frozenset({"方法"})}
@@ -468,3 +469,9 @@ def test_a_keys_forms_split_into_surfaces_and_label_candidates():
     assert aliases == {"GNNs": 2, "graph neural networks": 1, "GNN": 0}
     # every surface is a candidate label, at 0 where it was displayed otherwise or never
     assert displays == {"GNNs": 2, "Graph Neural Networks": 1, "GNN": 0, "graph neural networks": 0}
+
+
+def test_a_possessive_is_as_specific_as_its_word():
+    # wordfreq finds "agent's" rare where "agent" is common: the possessive is no sign of a term
+    assert termhood("agent's policy", "en", frozenset()) == termhood("agent policy", "en", frozenset()) < 0.9
+    assert word_specificity("models'", "en", frozenset()) == word_specificity("models", "en", frozenset())
