@@ -44,12 +44,10 @@ from kg.graph import (CONCEPT_PREFIX, PAPER_PREFIX, ProjectionLimits, associatio
 from kg.index import INDEX_FILE, abstract_rows, dump_attributes
 from kg.link import Vocabulary
 from kg.model import Concept, Corpus, Extraction, LinkDecisions, Paper
-from kg.pipeline import (PAPER_TITLES_MAX, SKIPPED_FILE, BuildError, BuildOptions, OnStep, link_papers,
+from kg.pipeline import (PAPER_TITLES_MAX, SKIPPED_FILE, SUMMARY_FILE, BuildError, BuildOptions, OnStep, link_papers,
                          min_concept_papers, no_step, paper_titles, skipped_jsonl)
 from kg.query import concept_names
 from kg.read import ReadReport, read_papers
-
-SUMMARY_FILE = "summary.json"
 
 
 class AppendError(BuildError):

@@ -38,6 +38,7 @@ from kg.read import Columns, ReadError, ReadReport, read_papers
 
 GRAPH_FILE = "graph.graphml"
 SKIPPED_FILE = "skipped.jsonl"
+SUMMARY_FILE = "summary.json"
 #: From this many papers on, concepts of a single paper are left out unless asked for.
 BIG_CORPUS = 5_000
 #: Copies of graph.graphml a build can add for other tools (`BuildOptions.formats`).
@@ -454,7 +455,7 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         del bipartite
     written.append(out_dir / INDEX_FILE)
     info = corpus_summary(corpus, rankings, **figures)
-    write("summary.json", lambda p: write_text(p, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n"))
+    write(SUMMARY_FILE, lambda p: write_text(p, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n"))
     write(SKIPPED_FILE, lambda p: write_text(p, skipped_jsonl(report)))
     return written, info
 
