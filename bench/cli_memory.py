@@ -5,7 +5,8 @@ records, so its "build process" is not quite kg's. This script runs the real com
 samples every process of it (the build, the extract-and-link process of
 `kg.apart`, the extraction and clause-reading workers) every 0.1 s: each one's highest RSS
 (and its high-water mark from /proc, which sampling cannot miss), and the highest sum of the
-tree's PSS, which counts pages that forked workers share once.
+tree's PSS, which counts pages that forked workers share once (read when it can be higher,
+at most twice a second: `scale.PeakPSS`).
 
     python bench/cli_memory.py -- /tmp/k72/in72000.jsonl -o /tmp/k72/out72000 --workers 2 --quiet
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import psutil
 
-from scale import proportional_set_size, vm_hwm_mib
+from scale import PeakPSS, vm_hwm_mib
 
 
 def main() -> int:
@@ -33,27 +34,29 @@ def main() -> int:
     build = subprocess.Popen([kg, "build", *args.build_args])
     root = psutil.Process(build.pid)
     peaks: dict[int, tuple[str, float, float]] = {}  # pid → (role, highest sampled RSS, VmHWM)
-    tree_pss = 0
+    tree_pss = PeakPSS()
     while build.poll() is None:
         try:
             procs = [root, *root.children(recursive=True)]
         except psutil.Error:
             break
-        pss = 0
+        rss_sum, pids = 0, []
         for proc in procs:
             try:
-                rss = proc.memory_info().rss / 2**20
-                # the build, then what it started: the extract-and-link process, and its workers
-                role = "kg build" if proc.pid == build.pid else f"{'child' if proc.ppid() == build.pid else 'worker'} of {proc.ppid()}"
-                pss += proportional_set_size(proc.pid)
-            except (psutil.Error, OSError):  # it ended since it was listed
+                rss = proc.memory_info().rss
+                if proc.pid not in peaks:  # the build, then what it started: the extract-and-link process, its workers
+                    role = "kg build" if proc.pid == build.pid else f"{'child' if proc.ppid() == build.pid else 'worker'} of {proc.ppid()}"
+                    peaks[proc.pid] = (role, 0.0, 0.0)
+            except psutil.Error:  # it ended since it was listed
                 continue
-            old = peaks.get(proc.pid, (role, 0.0, 0.0))
-            peaks[proc.pid] = (old[0], max(old[1], rss), max(old[2], vm_hwm_mib(proc.pid)))
-        tree_pss = max(tree_pss, pss)
+            rss_sum += rss
+            pids.append(proc.pid)
+            role, highest, hwm = peaks[proc.pid]
+            peaks[proc.pid] = (role, max(highest, rss / 2**20), max(hwm, vm_hwm_mib(proc.pid)))
+        tree_pss.sample(pids, rss_sum)
         time.sleep(0.1)
     wall = time.perf_counter() - start
-    print(f"kg build exited {build.returncode} after {wall:.0f} s; highest PSS of the tree {tree_pss / 2**20:,.0f} MiB")
+    print(f"kg build exited {build.returncode} after {wall:.0f} s; highest PSS of the tree {tree_pss.peak / 2**20:,.0f} MiB")
     for pid, (role, rss, hwm) in sorted(peaks.items(), key=lambda item: -item[1][2]):
         if hwm >= 200:  # the short-lived helpers are not worth a line
             print(f"  pid {pid:>7}  {role:16s}  highest RSS sampled {rss:7,.0f} MiB  high-water {hwm:7,.0f} MiB")
