@@ -6,7 +6,7 @@ samples every process of it (the build, the extract-and-link process of
 `kg.apart`, the extraction and clause-reading workers) every 0.1 s: each one's highest RSS
 (and its high-water mark from /proc, which sampling cannot miss), and the highest sum of the
 tree's PSS, which counts pages that forked workers share once (read when it can be higher,
-at most twice a second: `scale.PeakPSS`).
+taking at most 5% of a core: `scale.PeakPSS`).
 
     python bench/cli_memory.py -- /tmp/k72/in72000.jsonl -o /tmp/k72/out72000 --workers 2 --quiet
 """
