@@ -41,7 +41,7 @@ from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.extract import Extractor
 from kg.graph import (CONCEPT_PREFIX, PAPER_PREFIX, ProjectionLimits, association, concept_attributes, concept_node,
                       mean_year, mention_attributes, paper_attributes, paper_node, paper_year, papers_of, rarity)
-from kg.index import INDEX_FILE, abstract_rows, dump_attributes
+from kg.index import BY_B, INDEX_FILE, abstract_rows, dump_attributes
 from kg.link import Vocabulary
 from kg.model import Concept, Corpus, Extraction, LinkDecisions, Paper
 from kg.pipeline import (PAPER_TITLES_MAX, SKIPPED_FILE, SUMMARY_FILE, BuildError, BuildOptions, OnStep, link_papers,
@@ -343,7 +343,7 @@ def _weakest_kept(db: sqlite3.Connection, key: str, kept: int) -> tuple[float, f
     when it has fewer links: what a new link must beat to be among the strongest of `key`."""
     strengths = sorted(db.execute(
         "SELECT weight, attrs ->> '$.association' FROM projection_edges WHERE graph = 'concepts' AND a = ? "
-        "UNION ALL SELECT weight, attrs ->> '$.association' FROM projection_edges WHERE graph = 'concepts' AND b = ?",
+        f"UNION ALL SELECT weight, attrs ->> '$.association' FROM projection_edges {BY_B} WHERE graph = 'concepts' AND b = ?",
         (key, key)), reverse=True)
     if len(strengths) < kept:
         return None

@@ -44,6 +44,10 @@ CREATE TABLE vocabulary (kind TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT 
     WITHOUT ROWID;
 CREATE TABLE abstracts (digest BLOB PRIMARY KEY, paper TEXT NOT NULL) WITHOUT ROWID;
 """
+#: Named in a query by a projection edge's second end: without statistics SQLite 3.40 searched
+#: the primary key by graph alone, the whole co-occurrence projection (0.7 s a query at 72,000
+#: papers, against 0.04 s through this index)
+BY_B = "INDEXED BY projection_edges_by_b"
 _INDEXES = """
 CREATE INDEX edges_by_paper ON edges (paper);
 CREATE INDEX projection_edges_by_b ON projection_edges (graph, b);
@@ -277,7 +281,7 @@ class GraphIndex:
         """`node` of projection `name`, its `n` strongest neighbours (by weight, then id) and the
         links among them; an empty graph when the projection does not hold `node`."""
         rows = self._db.execute("SELECT b, weight FROM projection_edges WHERE graph = ? AND a = ? "
-                                "UNION ALL SELECT a, weight FROM projection_edges WHERE graph = ? AND b = ?",
+                                f"UNION ALL SELECT a, weight FROM projection_edges {BY_B} WHERE graph = ? AND b = ?",
                                 (name, node, name, node)).fetchall()
         strongest = [other for other, _ in sorted(rows, key=lambda r: (-r[1], r[0]))[:n]]
         members = sorted({node, *strongest})
