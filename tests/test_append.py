@@ -99,6 +99,35 @@ def test_on_a_thinned_graph_a_new_link_must_be_among_the_strongest_of_an_end(tmp
     assert got[("a", "b")] == 4.0 and set(got) - {("a", "b"), ("c", "d")} == added
 
 
+@pytest.mark.parametrize("index", ["(graph, b, weight)", "(graph, b)"])  # as this kg and an older one made it
+def test_the_bar_of_an_end_is_its_kept_th_strongest_link_by_weight_then_association(index):
+    import random
+
+    from kg.index import _SCHEMA
+
+    db = sqlite3.connect(":memory:")
+    db.executescript(_SCHEMA + f"CREATE INDEX projection_edges_by_b ON projection_edges {index};")
+    rng = random.Random(7)
+    links: dict[str, list[tuple[float, float]]] = {"hub": [], "few": []}
+    for i in range(300):  # the hub as either end; weights of a few values, so that many tie at the bar
+        other = f"k{i:03d}"
+        a, b = sorted(("hub", other))
+        weight, association = float(rng.choice([2, 3, 3, 4, 9])), round(rng.random() * 50, 3)
+        db.execute("INSERT INTO projection_edges VALUES ('concepts', ?, ?, ?, ?)",
+                   (a, b, weight, json.dumps({"association": association, "weight": weight})))
+        links["hub"].append((weight, association))
+    for other, weight in (("a", 5.0), ("z", 2.0)):
+        a, b = sorted(("few", other))
+        db.execute("INSERT INTO projection_edges VALUES ('concepts', ?, ?, ?, ?)",
+                   (a, b, weight, json.dumps({"association": 1.5, "weight": weight})))
+        links["few"].append((weight, 1.5))
+    db.execute("INSERT INTO projection_edges VALUES ('papers', 'hub', 'p', 99.0, '{\"association\": 99.0}')")
+    for kept in (1, 2, 3, 25, 60, 150, 300, 301):
+        for key, strengths in links.items():
+            ranked = sorted(strengths, reverse=True)
+            assert append._weakest_kept(db, key, kept) == (ranked[kept - 1] if len(ranked) >= kept else None)
+
+
 def test_new_papers_find_their_similar_papers(tmp_path):
     grown, whole = appended_and_whole(tmp_path)
     edges = "SELECT a, b, attrs FROM projection_edges WHERE graph = 'papers'"
