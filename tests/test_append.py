@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import sqlite3
 from dataclasses import replace
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 from kg import append, pipeline, workspace
 from kg.cli import app
 from kg.graph import ProjectionLimits
-from kg.index import INDEX_FILE, GraphIndex
+from kg.index import _SCHEMA, INDEX_FILE, GraphIndex
 from kg.read import ReadReport
 
 from conftest import build_corpus
@@ -101,16 +102,12 @@ def test_on_a_thinned_graph_a_new_link_must_be_among_the_strongest_of_an_end(tmp
 
 @pytest.mark.parametrize("index", ["(graph, b, weight)", "(graph, b)"])  # as this kg and an older one made it
 def test_the_bar_of_an_end_is_its_kept_th_strongest_link_by_weight_then_association(index):
-    import random
-
-    from kg.index import _SCHEMA
-
     db = sqlite3.connect(":memory:")
     db.executescript(_SCHEMA + f"CREATE INDEX projection_edges_by_b ON projection_edges {index};")
     rng = random.Random(7)
     links: dict[str, list[tuple[float, float]]] = {"hub": [], "few": []}
     for i in range(300):  # the hub as either end; weights of a few values, so that many tie at the bar
-        other = f"k{i:03d}"
+        other = f"{'a' if i % 2 else 'z'}{i:03d}"
         a, b = sorted(("hub", other))
         weight, association = float(rng.choice([2, 3, 3, 4, 9])), round(rng.random() * 50, 3)
         db.execute("INSERT INTO projection_edges VALUES ('concepts', ?, ?, ?, ?)",
