@@ -91,10 +91,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="workers of the full builds")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--keep", type=Path, help="keep inputs and workspaces here (default: a temporary folder)")
+    parser.add_argument("--splice", action="store_true",
+                        help="sizes past the corpus made up with spliced abstracts (see scale.spliced_records)")
     args = parse_twins(parser)
     if args is None:
         return 1
-    rows = load_records(args.data, args.n + args.new, mixed=False, both=args.both)
+    rows = load_records(args.data, args.n + args.new, mixed=False, both=args.both, splice=args.splice)
     if len(rows) < args.n + args.new:
         print(f"only {len(rows):,} records available", file=sys.stderr)
         return 1

@@ -26,6 +26,7 @@ minute, so ratios between runs of the same process mean more than absolute secon
     python bench/scale.py                       # N = 1000 and 10000, ratio on 500 abstracts
     python bench/scale.py --n 1000 --sample 200 # a quick look
     python bench/scale.py --n 72000 --both      # all there is: 46,578 English + their Chinese
+    python bench/scale.py --n 100000 --both --splice  # 27,700 spliced ones past those (spliced_records)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import dataclasses
 import gzip
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -59,10 +61,10 @@ from kg.store import STORE_FILE
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv-zh-en" / "abstracts.jsonl.gz"
 
 
-def load_records(path: Path, n: int, mixed: bool, both: bool = False) -> list[dict]:
+def load_records(path: Path, n: int, mixed: bool, both: bool = False, splice: bool = False) -> list[dict]:
     """The first n usable records as kg input rows (id, title, abstract); with `both`, each
-    English abstract is followed by its Chinese translation as a paper of its own (id + ":zh"),
-    the only way to more papers than the corpus has abstracts."""
+    English abstract is followed by its Chinese translation as a paper of its own (id + ":zh").
+    With `splice`, sizes past what the corpus has are made up with `spliced_records`."""
     rows: list[dict] = []
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:
@@ -76,7 +78,40 @@ def load_records(path: Path, n: int, mixed: bool, both: bool = False) -> list[di
                 rows.append({"id": r["arxiv_id"] + ":zh", "title": "", "abstract": r["abstract_zh_google"]})
             if len(rows) >= n:
                 break
+    if splice and len(rows) < n:
+        rows += spliced_records(rows, n - len(rows))
     return rows[:n]
+
+
+# a sentence ends at . ! ? before a space, or at a Chinese full stop, exclamation or question mark
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+
+
+def splice(first: str, second: str, joiner: str) -> str:
+    """The first half of `first`'s sentences, then the second half of `second`'s."""
+    a, b = ([s for s in SENTENCE_END.split(t) if s.strip()] for t in (first, second))
+    return joiner.join(a[:max(1, len(a) // 2)] + b[len(b) // 2:])
+
+
+def spliced_records(rows: list[dict], count: int) -> list[dict]:
+    """`count` more papers than the corpus has, for sizes past it (100,000: the corpus gives
+    72,302): the English abstract k opens with its first half of sentences and goes on with the
+    second half of the next one in the file (often of the same field and year), and their
+    Chinese translations are spliced the same way when both have one. Every sentence is real;
+    the pairings are not, so co-occurrences differ from a real corpus's, and every sentence
+    of a spliced paper is in a real one too."""
+    english = [r for r in rows if not r["id"].endswith(":zh")]
+    chinese = {r["id"].removesuffix(":zh"): r["abstract"] for r in rows if r["id"].endswith(":zh")}
+    made: list[dict] = []
+    for k, a in enumerate(english):
+        b = english[(k + 1) % len(english)]
+        made.append({"id": f"spliced{k}", "title": "", "abstract": splice(a["abstract"], b["abstract"], " ")})
+        if a["id"] in chinese and b["id"] in chinese:
+            made.append({"id": f"spliced{k}:zh", "title": "",
+                         "abstract": splice(chinese[a["id"]], chinese[b["id"]], "")})
+        if len(made) >= count:
+            break
+    return made[:count]
 
 
 def write_jsonl(rows: list[dict], path: Path) -> Path:
@@ -365,11 +400,16 @@ def main() -> int:
                         help="rebuilds after 100 new abstracts: with every export and with --formats none, "
                              "only the latter, or none")
     parser.add_argument("--keep", type=Path, help="keep inputs and workspaces here (default: a temporary folder)")
+    parser.add_argument("--splice", action="store_true",
+                        help="sizes past the corpus made up with spliced abstracts (see spliced_records)")
     args = parser.parse_args()
     if not args.data.is_file():
         print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
         return 1
-    rows = load_records(args.data, max([*args.n, args.sample]) + 100, args.mixed, args.both)
+    if args.splice and args.mixed:
+        print("--splice splices English with English and Chinese with Chinese: not with --mixed", file=sys.stderr)
+        return 1
+    rows = load_records(args.data, max([*args.n, args.sample]) + 100, args.mixed, args.both, args.splice)
     kind = "English and Chinese twins" if args.both else "mixed en/zh" if args.mixed else "English"
     print(f"corpus: {args.data.name}, {len(rows):,} records loaded ({kind}); "
           f"{psutil.cpu_count()} cores, load average {psutil.getloadavg()[0]:.1f}", flush=True)
