@@ -9,8 +9,14 @@ build` links them; the corpus is written to a temporary file as `kg.apart` hands
 and saves its graphs while a thread samples its RSS every 0.2 s. Printed: the RSS once the
 corpus is read, the highest RSS seen during each step, and the process's high-water mark.
 
+`--corpus FILE` keeps the linked corpus there and reads it from there when it exists (linking
+100,000 papers takes minutes); `--keep-ties` saves as a caller that keeps its corpus does,
+`kg build` lets the corpus's ties go into the paper–concept graph (`save_corpus(release_ties=True)`).
+
     python bench/build_memory.py --n 4000
     python bench/build_memory.py --n 72000 --cache /tmp/k72/out72000/extractions.sqlite
+    python bench/build_memory.py --n 100000 --splice --cache /tmp/k100/out100000/extractions.sqlite \
+        --corpus /tmp/k100/corpus.pickle [--keep-ties]
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from pathlib import Path
 from kg.apart import write_corpus
 from scale import in_fresh_interpreter, linked_twins, parse_twins, twins_parser
 
-#: Run in the fresh interpreter: argv = corpus file, output folder.
+#: Run in the fresh interpreter: argv = corpus file, output folder, "release" or "keep" (the ties).
 CHILD = """
 import sys
 from pathlib import Path
@@ -34,25 +40,30 @@ peaks = StepPeaks("reading the corpus")
 with open(sys.argv[1], "rb") as file:
     corpus, _ = read_corpus(file)
 print(f"corpus read: {peaks.rss():,} MiB", flush=True)
-pipeline.save_corpus(corpus, Path(sys.argv[2]), pipeline.BuildOptions(), on_step=peaks.step)
+pipeline.save_corpus(corpus, Path(sys.argv[2]), pipeline.BuildOptions(), on_step=peaks.step,
+                     release_ties=sys.argv[3] == "release")
 peaks.report()
 """
 
 
 def main() -> int:
-    args = parse_twins(twins_parser(__doc__))
+    parser = twins_parser(__doc__)
+    parser.add_argument("--corpus", type=Path, help="the linked corpus: kept here, read from here when it exists")
+    parser.add_argument("--keep-ties", action="store_true", help="save without letting the corpus's ties go")
+    args = parse_twins(parser)
     if args is None:
         return 1
-    corpus = linked_twins(args)
-    print(f"{len(corpus.papers):,} papers, {len(corpus.concepts):,} concepts, "
-          f"{len(corpus.occurrences):,} paper–concept ties", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        saved = Path(tmp) / "corpus.pickle"
-        with saved.open("wb") as file:
-            write_corpus(file, corpus, [])
-        del corpus
+        saved = args.corpus or Path(tmp) / "corpus.pickle"
+        if not saved.is_file():
+            corpus = linked_twins(args)
+            print(f"{len(corpus.papers):,} papers, {len(corpus.concepts):,} concepts, "
+                  f"{len(corpus.occurrences):,} paper–concept ties", flush=True)
+            with saved.open("wb") as file:
+                write_corpus(file, corpus, [])
+            del corpus
         (Path(tmp) / "out").mkdir()
-        return in_fresh_interpreter(CHILD, str(saved), str(Path(tmp) / "out"))
+        return in_fresh_interpreter(CHILD, str(saved), str(Path(tmp) / "out"), "keep" if args.keep_ties else "release")
 
 
 if __name__ == "__main__":

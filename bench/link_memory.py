@@ -50,7 +50,7 @@ def main() -> int:
     if args is None:
         return 1
     with tempfile.TemporaryDirectory() as tmp:
-        rows = load_records(args.data, args.n, mixed=False, both=True)
+        rows = load_records(args.data, args.n, mixed=False, both=True, splice=args.splice)
         path = write_jsonl(rows, Path(tmp) / "in.jsonl")
         return in_fresh_interpreter(CHILD, str(path), str(args.cache), str(args.workers), str(Path(tmp) / "corpus.pickle"))
 

@@ -44,7 +44,7 @@ def main() -> int:
     if args is None:
         return 1
     start = time.perf_counter()
-    papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers)
+    papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers, args.splice)
     print(f"{len(papers):,} papers read and extracted (cache {args.cache}) in {time.perf_counter() - start:.1f} s")
     options = pipeline.BuildOptions()
     start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()

@@ -127,6 +127,8 @@ def twins_parser(doc: str) -> argparse.ArgumentParser:
                         help="extraction cache kept between runs")
     parser.add_argument("--workers", type=int, default=2, help="extraction processes (for what the cache lacks)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--splice", action="store_true",
+                        help="sizes past the corpus made up with spliced abstracts (see spliced_records)")
     return parser
 
 
@@ -139,11 +141,11 @@ def parse_twins(parser: argparse.ArgumentParser) -> argparse.Namespace | None:
     return None
 
 
-def extract_twins(data: Path, n: int, cache: Path, workers: int = 2) -> tuple[list[Paper], list]:
+def extract_twins(data: Path, n: int, cache: Path, workers: int = 2, splice: bool = False) -> tuple[list[Paper], list]:
     """N papers of the twins corpus (`load_records(..., both=True)`) read and extracted through
     the extraction cache `cache` (kept between runs), for the benchmarks of the later stages."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_jsonl(load_records(data, n, mixed=False, both=True), Path(tmp) / "in.jsonl")
+        path = write_jsonl(load_records(data, n, mixed=False, both=True, splice=splice), Path(tmp) / "in.jsonl")
         pairs = list(extract_stream(read_papers([path], report=ReadReport()), ExtractorConfig(),
                                     EngineOptions(workers=workers, cache=cache)))
     return [p for p, _ in pairs], [e for _, e in pairs]
@@ -151,7 +153,7 @@ def extract_twins(data: Path, n: int, cache: Path, workers: int = 2) -> tuple[li
 
 def linked_twins(args: argparse.Namespace) -> Corpus:
     """The corpus `kg build` links from `extract_twins`' papers (`twins_parser`'s options)."""
-    papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers)
+    papers, extractions = extract_twins(args.data, args.n, args.cache, args.workers, args.splice)
     options = pipeline.BuildOptions()
     return pipeline.link_papers(papers, extractions, options, pipeline.min_concept_papers(options, len(papers)),
                                 workers=args.workers)
