@@ -10,13 +10,12 @@ and saves its graphs while a thread samples its RSS every 0.2 s. Printed: the RS
 corpus is read, the highest RSS seen during each step, and the process's high-water mark.
 
 `--corpus FILE` keeps the linked corpus there and reads it from there when it exists (linking
-100,000 papers takes minutes); `--keep-ties` saves as a caller that keeps its corpus does,
-`kg build` lets the corpus's ties go into the paper–concept graph (`save_corpus(release_ties=True)`).
+100,000 papers takes minutes), so that two versions of the saving code can be compared on it.
 
     python bench/build_memory.py --n 4000
     python bench/build_memory.py --n 72000 --cache /tmp/k72/out72000/extractions.sqlite
     python bench/build_memory.py --n 100000 --splice --cache /tmp/k100/out100000/extractions.sqlite \
-        --corpus /tmp/k100/corpus.pickle [--keep-ties]
+        --corpus /tmp/k100/corpus.pickle
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from pathlib import Path
 from kg.apart import write_corpus
 from scale import in_fresh_interpreter, linked_twins, parse_twins, twins_parser
 
-#: Run in the fresh interpreter: argv = corpus file, output folder, "release" or "keep" (the ties).
+#: Run in the fresh interpreter: argv = corpus file, output folder.
 CHILD = """
 import sys
 from pathlib import Path
@@ -40,8 +39,7 @@ peaks = StepPeaks("reading the corpus")
 with open(sys.argv[1], "rb") as file:
     corpus, _ = read_corpus(file)
 print(f"corpus read: {peaks.rss():,} MiB", flush=True)
-pipeline.save_corpus(corpus, Path(sys.argv[2]), pipeline.BuildOptions(), on_step=peaks.step,
-                     release_ties=sys.argv[3] == "release")
+pipeline.save_corpus(corpus, Path(sys.argv[2]), pipeline.BuildOptions(), on_step=peaks.step)
 peaks.report()
 """
 
@@ -49,7 +47,6 @@ peaks.report()
 def main() -> int:
     parser = twins_parser(__doc__)
     parser.add_argument("--corpus", type=Path, help="the linked corpus: kept here, read from here when it exists")
-    parser.add_argument("--keep-ties", action="store_true", help="save without letting the corpus's ties go")
     args = parse_twins(parser)
     if args is None:
         return 1
@@ -63,7 +60,7 @@ def main() -> int:
                 write_corpus(file, corpus, [])
             del corpus
         (Path(tmp) / "out").mkdir()
-        return in_fresh_interpreter(CHILD, str(saved), str(Path(tmp) / "out"), "keep" if args.keep_ties else "release")
+        return in_fresh_interpreter(CHILD, str(saved), str(Path(tmp) / "out"))
 
 
 if __name__ == "__main__":

@@ -216,7 +216,7 @@ def build(
                 if append:
                     written, info = save_appended(new, output, report, on_step)
                 else:
-                    written, info = pipeline.save_corpus(corpus, output, options, report, on_step, release_ties=True)
+                    written, info = pipeline.save_corpus(corpus, output, options, report, on_step)
     except workspace.WorkspaceBusy as exc:
         _fail(str(exc), EXIT_BUSY)
     except NothingNew as exc:

@@ -255,13 +255,9 @@ def sort_attributes(g: nx.Graph) -> nx.Graph:
     return g
 
 
-def bipartite_graph(corpus: Corpus, release_ties: bool = False) -> nx.Graph:
+def bipartite_graph(corpus: Corpus) -> nx.Graph:
     """Paper and concept nodes; an edge per paper–concept tie, weight = mentions. Concept nodes
-    come first ("concept:" < "paper:"), each group by id; a concept's edges by paper id.
-
-    With `release_ties` each tie leaves `corpus.occurrences` as its edge is made, which ends
-    empty: the edges hold the same evidence, and holding both set the build's peak (`kg build`
-    lets its own corpus go so; see `pipeline.save_corpus`)."""
+    come first ("concept:" < "paper:"), each group by id; a concept's edges by paper id."""
     g = PaperConceptGraph()
     counts = paper_counts(corpus)
     years = mean_years(corpus)
@@ -276,13 +272,9 @@ def bipartite_graph(corpus: Corpus, release_ties: bool = False) -> nx.Graph:
             g.nodes[concepts[key]]["mean_year"] = years[key]
     for paper in sorted(corpus.papers, key=lambda p: p.id):
         g.add_node(papers[paper.id], kind="paper", **paper_attributes(paper))
-    ties = sorted(corpus.occurrences, key=lambda pk: (pk[1], pk[0]), reverse=True)  # popped from the end
-    while ties:
-        paper_id, key = tie = ties.pop()
-        surfaces = corpus.occurrences.pop(tie) if release_ties else corpus.occurrences[tie]
+    for paper_id, key in sorted(corpus.occurrences, key=lambda pk: (pk[1], pk[0])):
+        surfaces = corpus.occurrences[(paper_id, key)]
         g.add_edge(concepts[key], papers[paper_id], **mention_attributes(surfaces))
-    if release_ties:
-        corpus.occurrences = {}  # a dict keeps its table at its largest until replaced
     return sort_attributes(g)
 
 

@@ -299,10 +299,10 @@ def concept_metrics(concepts: nx.Graph) -> dict[str, dict[str, object]]:
 
 
 def ranked_bipartite_graph(corpus: Corpus, metrics: Mapping[str, Mapping[str, object]],
-                           on_step: OnStep = no_step, release_ties: bool = False) -> nx.Graph:
+                           on_step: OnStep = no_step) -> nx.Graph:
     """The paper–concept graph, its concept nodes carrying `metrics` (see `concept_metrics`)."""
     on_step("paper–concept graph")
-    bipartite = bipartite_graph(corpus, release_ties)
+    bipartite = bipartite_graph(corpus)
     for key, values in metrics.items():
         bipartite.nodes[concept_node(key)].update(values)
     return sort_attributes(bipartite)
@@ -360,17 +360,15 @@ def write_outputs(graph: KnowledgeGraph, out_dir: Path, options: BuildOptions = 
 
 
 def save_corpus(corpus: Corpus, out_dir: Path, options: BuildOptions = BuildOptions(),
-                report: ReadReport | None = None, on_step: OnStep = no_step,
-                release_ties: bool = False) -> tuple[list[Path], dict]:
+                report: ReadReport | None = None, on_step: OnStep = no_step) -> tuple[list[Path], dict]:
     """What `graph_corpus(corpus)` then `write_outputs` write, byte for byte, with one graph in
     memory at a time: each is made, written and let go before the next (at 72,000 papers the
     three held together were 2,212 MiB, traced). Returns the published paths and the summary. The caller
-    holds the lock; `kg build` saves so, with `release_ties`: the corpus's ties then go into the
-    paper–concept graph, the last one made, and the corpus is left without them."""
+    holds the lock; `kg build` saves so."""
     source = GraphSource(concepts=lambda: ranked_concept_graph(corpus, on_step),
                          concept_papers=lambda keys: bipartite_graph(_with_concepts(corpus, keys)),
                          papers=lambda: clustered_paper_graph(corpus, on_step),
-                         bipartite=lambda metrics: ranked_bipartite_graph(corpus, metrics, on_step, release_ties))
+                         bipartite=lambda metrics: ranked_bipartite_graph(corpus, metrics, on_step))
     info: dict = {}
 
     def write(staging: Path) -> list[Path]:
@@ -442,9 +440,6 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
                        betweenness_k=concepts.graph.get("betweenness_k"))
         del concepts, drawn  # the paper–concept graph comes next
 
-        # what needs the corpus's ties, before the paper–concept graph may take them
-        thinned = thinning(corpus)
-        figures["paper_concept_edges"] = len(corpus.occurrences)
         bipartite = source.bipartite(metrics)
         del metrics
         write(GRAPH_FILE, lambda p: write_graphml(bipartite, p, presorted=True))
@@ -454,7 +449,7 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
             written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)  # csv: two files
         on_step(f"writing {INDEX_FILE} (paper–concept)")
         index.add_graph(bipartite)
-        index.add_vocabulary(corpus.decisions, thinned)
+        index.add_vocabulary(corpus.decisions, thinning(corpus))
         index.add_abstracts(corpus.papers)
         figures["components"] = nx.number_connected_components(bipartite)
         del bipartite
@@ -466,16 +461,15 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
 
 
 def summary(graph: KnowledgeGraph) -> dict:
-    return corpus_summary(graph.corpus, graph.rankings, paper_concept_edges=graph.bipartite.number_of_edges(),
+    return corpus_summary(graph.corpus, graph.rankings,
                           concept_cooccurrence_edges=graph.concepts.number_of_edges(),
                           paper_similarity_edges=graph.papers.number_of_edges(),
                           components=nx.number_connected_components(graph.bipartite),
                           betweenness_k=graph.concepts.graph.get("betweenness_k"))
 
 
-def corpus_summary(corpus: Corpus, rankings: Sequence[Ranking], *, paper_concept_edges: int,
-                   concept_cooccurrence_edges: int, paper_similarity_edges: int, components: int,
-                   betweenness_k: int | None) -> dict:
+def corpus_summary(corpus: Corpus, rankings: Sequence[Ranking], *, concept_cooccurrence_edges: int,
+                   paper_similarity_edges: int, components: int, betweenness_k: int | None) -> dict:
     """summary.json from figures of the graphs, which need not be held any more."""
     langs: dict[str, int] = {}
     for p in corpus.papers:
@@ -486,7 +480,7 @@ def corpus_summary(corpus: Corpus, rankings: Sequence[Ranking], *, paper_concept
         "concepts": len(corpus.concepts),
         "generic_concepts_dropped": len(corpus.dropped),
         **({"rare_concepts_dropped": corpus.rare} if corpus.rare else {}),
-        "paper_concept_edges": paper_concept_edges,
+        "paper_concept_edges": sum(1 for _ in corpus.occurrences),
         "concept_cooccurrence_edges": concept_cooccurrence_edges,
         "paper_similarity_edges": paper_similarity_edges,
         "components": components,

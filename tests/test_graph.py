@@ -51,15 +51,6 @@ def test_bipartite_nodes_have_kind_and_contract_attributes(make_corpus):
     assert set(g.nodes[concept_node("beta")]["aliases"].split(" | ")) == {"β", "beta"}
 
 
-def test_bipartite_graph_releasing_the_ties_is_the_same_graph(make_corpus):
-    """`release_ties` empties the corpus's ties into the graph, edge order and data unchanged."""
-    kept, released = make_corpus(SPEC), make_corpus(SPEC)
-    g, h = bipartite_graph(kept), bipartite_graph(released, release_ties=True)
-    assert list(h.edges(data=True)) == list(g.edges(data=True)) and list(h.nodes(data=True)) == list(g.nodes(data=True))
-    assert released.occurrences == {} and len(kept.occurrences) == g.number_of_edges() == 7
-    assert [p.id for p in released.papers] == list(SPEC) and set(released.concepts) == set(kept.concepts)
-
-
 def test_bipartite_edges_only_join_papers_to_concepts_with_mention_weights(make_corpus):
     g = bipartite_graph(make_corpus(SPEC))
     assert nx.is_bipartite(g)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import gc
 import json
 import shutil
@@ -425,19 +424,6 @@ def test_save_corpus_writes_what_graph_corpus_and_save_write(seed_graph, tmp_pat
     for a, b in zip(held, made):
         assert a.read_bytes() == b.read_bytes(), a.name
     assert info == pipeline.summary(seed_graph)
-
-
-def test_save_corpus_releasing_the_ties_writes_the_same_bytes(seed_graph, tmp_path):
-    """`kg build` lets its corpus's ties go into the paper–concept graph (`release_ties`): the
-    files and summary are those of a save that keeps them, and the corpus ends without ties."""
-    held, info = pipeline.save_corpus(seed_graph.corpus, tmp_path / "held", report=seed_graph.report)
-    corpus = dataclasses.replace(seed_graph.corpus, occurrences=dict(seed_graph.corpus.occurrences))
-    made, released_info = pipeline.save_corpus(corpus, tmp_path / "made", report=seed_graph.report, release_ties=True)
-    assert [p.name for p in made] == [p.name for p in held]
-    for a, b in zip(held, made):
-        assert a.read_bytes() == b.read_bytes(), a.name
-    assert released_info == info and info["paper_concept_edges"] == seed_graph.bipartite.number_of_edges() > 0
-    assert corpus.occurrences == {} and seed_graph.corpus.occurrences
 
 
 def test_save_corpus_lets_each_graph_go_before_making_the_next(small_corpus, tmp_path, monkeypatch):
