@@ -35,7 +35,7 @@ import psutil
 
 from kg import pipeline
 from kg.index import INDEX_FILE
-from scale import DEFAULT_DATA, full_build, load_records, parse_twins, write_jsonl
+from scale import DEFAULT_DATA, add_splice_option, full_build, load_records, parse_twins, write_jsonl
 
 COPIED = (INDEX_FILE, "summary.json", "skipped.jsonl", "manifest.json")
 
@@ -91,8 +91,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="workers of the full builds")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--keep", type=Path, help="keep inputs and workspaces here (default: a temporary folder)")
-    parser.add_argument("--splice", action="store_true",
-                        help="sizes past the corpus made up with spliced abstracts (see scale.spliced_records)")
+    add_splice_option(parser)
     args = parse_twins(parser)
     if args is None:
         return 1

@@ -87,7 +87,7 @@ def load_records(path: Path, n: int, mixed: bool, both: bool = False, splice: bo
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 
 
-def splice(first: str, second: str, joiner: str) -> str:
+def splice_halves(first: str, second: str, joiner: str) -> str:
     """The first half of `first`'s sentences, then the second half of `second`'s."""
     a, b = ([s for s in SENTENCE_END.split(t) if s.strip()] for t in (first, second))
     return joiner.join(a[:max(1, len(a) // 2)] + b[len(b) // 2:])
@@ -105,13 +105,18 @@ def spliced_records(rows: list[dict], count: int) -> list[dict]:
     made: list[dict] = []
     for k, a in enumerate(english):
         b = english[(k + 1) % len(english)]
-        made.append({"id": f"spliced{k}", "title": "", "abstract": splice(a["abstract"], b["abstract"], " ")})
+        made.append({"id": f"spliced{k}", "title": "", "abstract": splice_halves(a["abstract"], b["abstract"], " ")})
         if a["id"] in chinese and b["id"] in chinese:
             made.append({"id": f"spliced{k}:zh", "title": "",
-                         "abstract": splice(chinese[a["id"]], chinese[b["id"]], "")})
+                         "abstract": splice_halves(chinese[a["id"]], chinese[b["id"]], "")})
         if len(made) >= count:
             break
     return made[:count]
+
+
+def add_splice_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--splice", action="store_true",
+                        help="sizes past the corpus made up with spliced abstracts (see scale.spliced_records)")
 
 
 def write_jsonl(rows: list[dict], path: Path) -> Path:
@@ -127,8 +132,7 @@ def twins_parser(doc: str) -> argparse.ArgumentParser:
                         help="extraction cache kept between runs")
     parser.add_argument("--workers", type=int, default=2, help="extraction processes (for what the cache lacks)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--splice", action="store_true",
-                        help="sizes past the corpus made up with spliced abstracts (see spliced_records)")
+    add_splice_option(parser)
     return parser
 
 
@@ -402,8 +406,7 @@ def main() -> int:
                         help="rebuilds after 100 new abstracts: with every export and with --formats none, "
                              "only the latter, or none")
     parser.add_argument("--keep", type=Path, help="keep inputs and workspaces here (default: a temporary folder)")
-    parser.add_argument("--splice", action="store_true",
-                        help="sizes past the corpus made up with spliced abstracts (see spliced_records)")
+    add_splice_option(parser)
     args = parser.parse_args()
     if not args.data.is_file():
         print(f"{args.data}: not found (the benchmark needs ../shared/data/arxiv-zh-en)", file=sys.stderr)
