@@ -427,6 +427,7 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         index.add_projection("papers", papers)
         figures: dict = {"paper_similarity_edges": papers.number_of_edges()}
         del papers
+        free_graphs()
 
         concepts, rankings = source.concepts()
         write("concepts.graphml", lambda p: write_graphml(concepts, p, presorted=True))
@@ -439,6 +440,7 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         figures.update(concept_cooccurrence_edges=concepts.number_of_edges(),
                        betweenness_k=concepts.graph.get("betweenness_k"))
         del concepts, drawn  # the paper–concept graph comes next
+        free_graphs()
 
         bipartite = source.bipartite(metrics)
         del metrics
@@ -453,11 +455,20 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         index.add_abstracts(corpus.papers)
         figures["components"] = nx.number_connected_components(bipartite)
         del bipartite
+        free_graphs()
     written.append(out_dir / INDEX_FILE)
     info = corpus_summary(corpus, rankings, **figures)
     write(SUMMARY_FILE, lambda p: write_text(p, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n"))
     write(SKIPPED_FILE, lambda p: write_text(p, skipped_jsonl(report)))
     return written, info
+
+
+def free_graphs() -> None:
+    """Free the graphs just let go of. A networkx graph whose views were used is in a reference
+    cycle (its EdgeView refers back to it), so `del` alone leaves it to the cyclic collector,
+    whose full collections are rare under a heap of tens of millions of corpus objects: the
+    co-occurrence graph stayed alive under the paper–concept graph, the build's peak."""
+    gc.collect()
 
 
 def summary(graph: KnowledgeGraph) -> dict:
