@@ -445,13 +445,8 @@ def test_save_corpus_lets_each_graph_go_before_making_the_next(small_corpus, tmp
         return wrapper
     for name in ("concept_graph", "paper_graph", "bipartite_graph"):
         monkeypatch.setattr(pipeline, name, watched(name, getattr(pipeline, name)))
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with pipeline.cyclic_gc_paused():
         pipeline.save_corpus(small_corpus, tmp_path)
-    finally:
-        if enabled:
-            gc.enable()
     # the concept map's own small paper–concept graph is made while the co-occurrence graph is drawn
     assert alive_at == {"concept_graph": [], "paper_graph": [], "bipartite_graph": []}
     assert set(made) == {"concept_graph", "paper_graph", "bipartite_graph"}
