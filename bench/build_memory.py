@@ -12,10 +12,15 @@ corpus is read, the highest RSS seen during each step, and the process's high-wa
 `--corpus FILE` keeps the linked corpus there and reads it from there when it exists (linking
 100,000 papers takes minutes), so that two versions of the saving code can be compared on it.
 
+`--ranking` makes the co-occurrence graph and ranks it step by step instead of saving,
+printing each step's RSS before it and its peak. The peak is VmHWM, reset before each step
+(`clear_refs`): igraph's steps hold the GIL in C, where the sampler thread cannot see them.
+
     python bench/build_memory.py --n 4000
     python bench/build_memory.py --n 72000 --cache /tmp/k72/out72000/extractions.sqlite
     python bench/build_memory.py --n 100000 --splice --cache /tmp/k100/out100000/extractions.sqlite \
         --corpus /tmp/k100/corpus.pickle
+    python bench/build_memory.py --n 100000 --splice --corpus /tmp/k100/corpus.pickle --ranking
 """
 
 from __future__ import annotations
@@ -43,10 +48,39 @@ pipeline.save_corpus(corpus, Path(sys.argv[2]), pipeline.BuildOptions(), on_step
 peaks.report()
 """
 
+#: Run in the fresh interpreter instead of CHILD with --ranking: argv = corpus file.
+RANKING_CHILD = """
+import os
+import sys
+import psutil
+from kg import analyse
+from kg.apart import read_corpus
+from kg.graph import concept_graph
+from scale import vm_hwm_mib
+
+def step(name, make):
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+        refs.write("5")  # VmHWM back to the RSS now
+    before = psutil.Process().memory_info().rss / 2**20
+    made = make()
+    print(f"{name:24} {before:7,.0f} MiB before, {vm_hwm_mib(os.getpid()):7,.0f} MiB at most", flush=True)
+    return made
+
+with open(sys.argv[1], "rb") as file:
+    corpus, _ = step("reading the corpus", lambda: read_corpus(file))
+g = step("co-occurrence graph", lambda: concept_graph(corpus))
+h, nodes = step("igraph copy", lambda: analyse._igraph(g, "weight"))
+step("pagerank", lambda: analyse._pagerank(h, nodes))
+step("betweenness", lambda: analyse._betweenness(h, nodes, analyse.betweenness_sample(g)))
+step("eigenvector", lambda: analyse._eigenvector(h, nodes))
+step("clusters", lambda: analyse._clusters(h, nodes))
+"""
+
 
 def main() -> int:
     parser = twins_parser(__doc__)
     parser.add_argument("--corpus", type=Path, help="the linked corpus: kept here, read from here when it exists")
+    parser.add_argument("--ranking", action="store_true", help="rank the co-occurrence graph step by step instead of saving")
     args = parse_twins(parser)
     if args is None:
         return 1
@@ -59,6 +93,8 @@ def main() -> int:
             with saved.open("wb") as file:
                 write_corpus(file, corpus, [])
             del corpus
+        if args.ranking:
+            return in_fresh_interpreter(RANKING_CHILD, str(saved))
         (Path(tmp) / "out").mkdir()
         return in_fresh_interpreter(CHILD, str(saved), str(Path(tmp) / "out"))
 
