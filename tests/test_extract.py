@@ -380,3 +380,41 @@ def test_google_chinese_latex_with_a_space_after_the_backslash_is_typeset(chines
     ex = next(chinese.extract([Paper("t:2", "", text, "zh")]))
     assert not any(w in k for k in keys(ex) for w in ("citet", "textsc", "https", "url")), keys(ex)
     assert "主题模型" in keys(ex) or "主题 模型" in keys(ex), keys(ex)
+
+
+ABSTRACT = ("We propose a graph neural network (GNN) for molecular property prediction. Unlike prior "
+            "message-passing models, our architecture learns edge features with a lightweight attention "
+            "mechanism. Experiments on three public benchmarks show state-of-the-art accuracy with fewer "
+            "parameters, and an ablation study isolates the contribution of each component.")
+
+
+def test_the_english_model_multiplies_with_numpys_blas_and_extracts_as_with_blis(english):
+    import spacy
+
+    from kg.extract import ENGLISH_MODELS, EXTRACTION_SKIPS
+
+    assert english.nlp.get_pipe("tok2vec").model.ops.use_blis is False
+    for name in ENGLISH_MODELS:
+        try:
+            with_blis = EnglishExtractor.create(spacy.load(name, disable=list(EXTRACTION_SKIPS)))
+            break
+        except OSError:
+            continue
+    assert with_blis.nlp.get_pipe("tok2vec").model.ops.use_blis is True
+    papers = [Paper(f"t:{i}", "", text, "en") for i, text in enumerate([ABSTRACT, ABSTRACT.upper()])]
+    assert list(english.extract(papers)) == list(with_blis.extract(papers))
+
+
+def test_english_extraction_runs_one_blas_thread_and_gives_the_rest_back(english):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> list[int]:
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        extractions = english.extract([Paper("t:1", "", ABSTRACT, "en"), Paper("t:2", "", ABSTRACT, "en")])
+        next(extractions)
+        assert blas_threads() and set(blas_threads()) == {1}
+        list(extractions)
+        assert blas_threads() == before
