@@ -84,7 +84,8 @@ class AttributeRules:
     attributes: frozenset[str]  # the token attributes the rules read (TAG and LOWER always)
 
     def __call__(self, doc: Doc) -> Doc:
-        columns = {attr: [read(token) for token in doc] for attr, read in _READERS.items()
+        tokens = list(doc)  # each Token object made once, not once per attribute
+        columns = {attr: [read(token) for token in tokens] for attr, read in _READERS.items()
                    if attr in self.attributes}
         tags, lowers, length = columns["TAG"], columns["LOWER"], len(doc)
         found: list[tuple[int, int, _Rule]] = []

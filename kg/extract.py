@@ -303,12 +303,19 @@ def _plural_lemmatizer(nlp: Language) -> Callable[[Doc], None] | None:
     gives them, for a fraction of its cost (it is pure Python over every token)."""
     if "lemmatizer" not in nlp.component_names or "lemmatizer" in nlp.pipe_names:
         return None
+    import numpy as np
+    from spacy.attrs import LEMMA, TAG
+
     lemmatizer = nlp.get_pipe("lemmatizer")
+    plural_tags = np.array([nlp.vocab.strings.add(tag) for tag in ("NNS", "NNPS")], dtype=np.uint64)
 
     def lemmatize(doc: Doc) -> None:
-        for token in doc:
-            if token.tag_ in ("NNS", "NNPS") and token.lemma == 0:
-                token.lemma_ = lemmatizer.lemmatize(token)[0]
+        # the doc's tags as one array: a Token object for each of its words cost more than the lemmas
+        tags_and_lemmas = doc.to_array([TAG, LEMMA])
+        plural = np.isin(tags_and_lemmas[:, 0], plural_tags) & (tags_and_lemmas[:, 1] == 0)
+        for i in np.flatnonzero(plural).tolist():
+            token = doc[i]
+            token.lemma_ = lemmatizer.lemmatize(token)[0]
 
     return lemmatize
 
