@@ -13,7 +13,6 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import astuple
 from pathlib import Path
 
 from kg.extract import EXTRACTOR_VERSION
@@ -47,8 +46,8 @@ def extraction_key(paper: Paper, variant: str = "", version: str = EXTRACTOR_VER
 
 
 def _encode(extraction: Extraction) -> tuple[str, str, str]:
-    mentions = [list(astuple(m)) for m in extraction.mentions]
-    acronyms = [list(astuple(a)) for a in extraction.acronyms]
+    mentions = [m.as_tuple() for m in extraction.mentions]
+    acronyms = [a.as_tuple() for a in extraction.acronyms]
     dump = lambda rows: json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     return dump(mentions), dump(acronyms), extraction.segments
 

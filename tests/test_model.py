@@ -1,6 +1,7 @@
+import dataclasses
 import pickle
 
-from kg.model import Concept, Corpus, Link, Paper
+from kg.model import AcronymDef, Concept, Corpus, Link, Mention, Paper
 
 
 def corpus() -> Corpus:
@@ -26,3 +27,11 @@ def test_a_pickled_corpus_holds_no_tuple_per_tie():
     # the pickler's memo would hold every one of them (see Corpus.__getstate__)
     state = corpus().__getstate__()
     assert not any(isinstance(item, tuple) for item in state["occurrences"])
+
+
+def test_mentions_and_acronyms_give_their_fields_in_order_and_pickle_whole():
+    mention = Mention("graph neural network", "Graph Neural Networks", "en", 7, "network", "GNN-style network")
+    acronym = AcronymDef("GNN", "graph neural network", "graph neural networks", "en")
+    for record in (mention, acronym):
+        assert record.as_tuple() == dataclasses.astuple(record)
+        assert pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)) == record
