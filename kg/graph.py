@@ -351,7 +351,8 @@ def _sparse_cooccurrence(corpus: Corpus, frequency: Mapping[str, int], limits: P
     key. Rows of XᵀX are made by blocks, so the all-pairs count matrix is never held."""
     keys = sorted(k for k in corpus.concepts if frequency.get(k, 0) >= limits.min_concept_papers)
     _, x = _incidence(corpus, keys)
-    x = x.tocsc()
+    # both sides in CSR: scipy turns the right side of a product into the left side's format,
+    # so a CSC one was converted again for every block
     xt = x.T.tocsr()
     column_papers = np.array([frequency[k] for k in keys])  # the columns' sums
     kept_pairs, kept_counts = [], []  # as arrays: at 72,000 papers 3.5 million pairs, 1 GB as a dict
@@ -435,7 +436,7 @@ def _most_similar_pairs(corpus: Corpus, frequency: Mapping[str, int], rarity: di
     keys = _search_concepts(frequency, limits.similarity_pair_budget)
     paper_ids, x = _incidence(corpus, keys)
     weighted = (x @ sp.diags(np.array([rarity[k] for k in keys]))).tocsr()
-    xt = x.T.tocsc()
+    xt = x.T.tocsr()  # CSR like the left side, or each block's product converts it again
     kept: set[tuple[int, int]] = set()
     for start in range(0, len(paper_ids), block):
         scores = (weighted[start:start + block] @ xt).tocsr()
