@@ -98,9 +98,12 @@ def _graphml_chunks(g: nx.Graph) -> Iterator[str]:
         return f"{opening[str(name)]}{_escape(str(v), _XML_SPECIAL_TEXT)}</data>\n"
 
     def element(start: str, end: str, data: dict) -> str:
-        if not data:
+        # called for each of millions of edges: the items read once, the data lines made inline
+        pairs = data.items()
+        if not pairs:
             return _checked(start + "/>\n")
-        return _checked(f"{start}>\n{''.join('  ' + value(k, v) for k, v in data.items())}{end}")
+        lines = [f"  {opening[str(k)]}{_escape(str(v), _XML_SPECIAL_TEXT)}</data>\n" for k, v in pairs]
+        return _checked(f"{start}>\n{''.join(lines)}{end}")
 
     yield ("<?xml version='1.0' encoding='utf-8'?>\n"
            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -112,11 +115,11 @@ def _graphml_chunks(g: nx.Graph) -> Iterator[str]:
     yield f'<graph edgedefault="{"directed" if g.is_directed() else "undirected"}">'
     for name, v in g.graph.items():
         yield _checked(value(name, v))
+    ids = {node: _escape(str(node), _XML_SPECIAL_ATTRIBUTE) for node in g}  # escaped once, not at every edge
     for node, d in g.nodes(data=True):
-        yield element(f'<node id="{_escape(str(node), _XML_SPECIAL_ATTRIBUTE)}"', "</node>\n", d)
+        yield element(f'<node id="{ids[node]}"', "</node>\n", d)
     for a, b, d in g.edges(data=True):
-        yield element(f'<edge source="{_escape(str(a), _XML_SPECIAL_ATTRIBUTE)}" '
-                      f'target="{_escape(str(b), _XML_SPECIAL_ATTRIBUTE)}"', "</edge>\n", d)
+        yield element(f'<edge source="{ids[a]}" target="{ids[b]}"', "</edge>\n", d)
     yield "</graph></graphml>"
 
 
