@@ -65,7 +65,10 @@ def dump_attributes(attrs: Mapping[str, object]) -> str:
     """Attributes as compact JSON, keys sorted. orjson rather than the standard library: at
     20,000 twins encoding was a third of writing graph.sqlite, the largest part of saving
     (`python bench/index.py`). Edge data that is not a dict (`kg.graph.EdgeAttributes`) is
-    made one."""
+    made one, from its items: orjson's `default=dict` read its keys, then each key, in Python
+    (1 million co-occurrence edges: 3.7 → 1.9 s)."""
+    if type(attrs) is not dict:
+        attrs = dict(attrs.items())
     return orjson.dumps(attrs, default=dict, option=orjson.OPT_SORT_KEYS).decode()
 
 
