@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from operator import itemgetter
 from statistics import fmean
 from urllib.parse import quote, urlsplit
 
@@ -272,7 +273,7 @@ def bipartite_graph(corpus: Corpus) -> nx.Graph:
             g.nodes[concepts[key]]["mean_year"] = years[key]
     for paper in sorted(corpus.papers, key=lambda p: p.id):
         g.add_node(papers[paper.id], kind="paper", **paper_attributes(paper))
-    for paper_id, key in sorted(corpus.occurrences, key=lambda pk: (pk[1], pk[0])):
+    for paper_id, key in sorted(corpus.occurrences, key=itemgetter(1, 0)):  # by concept, then paper
         surfaces = corpus.occurrences[(paper_id, key)]
         g.add_edge(concepts[key], papers[paper_id], **mention_attributes(surfaces))
     return sort_attributes(g)
