@@ -54,8 +54,9 @@ def load_english(disable: Iterable[str] = ("ner",)) -> Language:
     """Load the official `en_core_web_sm` when installed, else the PyPI re-upload of it.
 
     Its matrix products go to numpy's BLAS, not to thinc's default blis: blis's sgemm was 3×
-    slower on this machine's AMD EPYC, and English extraction went 60 → 80 papers/s with the
-    same extractions (2,000 abstracts compared). A model keeps the ops it was made with."""
+    slower on this machine's AMD EPYC, and English extraction went 53.8 → 73.5 papers/s with
+    the same extractions (2,000 abstracts, the two models alternating in one process). A model
+    keeps the ops it was made with."""
     import spacy
     from thinc.api import use_ops
 
