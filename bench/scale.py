@@ -50,14 +50,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
-from thinc.api import use_ops
 from threadpoolctl import threadpool_limits
 
 from kg import pipeline
 from kg.apart import extract_corpus_apart
 from kg import workspace as kg_workspace
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
-from kg.extract import ENGLISH_MODELS, Extractor
+from kg.extract import Extractor, load_english
 from kg.model import Corpus, Paper
 from kg.read import ReadReport, read_papers
 from kg.store import STORE_FILE
@@ -328,19 +327,11 @@ def timing(into: dict[str, float], name: str, fn: Callable) -> Callable:
 
 
 def extraction_floor(papers: list[Paper]) -> dict[str, float]:
-    import spacy
-
     english = [p for p in papers if p.lang == "en"]
     texts = [p.text for p in english]
     result: dict[str, float] = {"sample": len(english)}
-    for name in ENGLISH_MODELS:
-        try:
-            full = spacy.load(name)
-            break
-        except OSError:
-            continue
-    with use_ops("numpy", use_blis=False):  # kg's BLAS (see kg.extract.load_english)
-        full_numpy = spacy.load(name)
+    full = load_english(disable=(), blis=True)  # the default pipeline as spaCy loads it
+    full_numpy = load_english(disable=())  # the same on kg's BLAS
     for ops, nlp in (("bare_s", full), ("bare_numpy_s", full_numpy)):
         list(nlp.pipe(texts[:10]))
         with timed(result, ops), threadpool_limits(limits=1, user_api="blas"):

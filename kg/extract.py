@@ -50,19 +50,19 @@ _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 _GLUED_PARENTHESIS = r"(?<=[A-Za-z]{2})\((?=[A-Za-z])"
 
 
-def load_english(disable: Iterable[str] = ("ner",)) -> Language:
+def load_english(disable: Iterable[str] = ("ner",), blis: bool = False) -> Language:
     """Load the official `en_core_web_sm` when installed, else the PyPI re-upload of it.
 
     Its matrix products go to numpy's BLAS, not to thinc's default blis: blis's sgemm was 3×
     slower on this machine's AMD EPYC, and English extraction went 53.8 → 73.5 papers/s with
     the same extractions (2,000 abstracts, the two models alternating in one process). A model
-    keeps the ops it was made with."""
+    keeps the ops it was made with; `blis=True` gives thinc's default (benchmarks compare the two)."""
     import spacy
     from thinc.api import use_ops
 
     for name in ENGLISH_MODELS:
         try:
-            with use_ops("numpy", use_blis=False):
+            with use_ops("numpy", use_blis=blis):
                 return spacy.load(name, disable=list(disable))
         except OSError:
             continue

@@ -389,17 +389,10 @@ ABSTRACT = ("We propose a graph neural network (GNN) for molecular property pred
 
 
 def test_the_english_model_multiplies_with_numpys_blas_and_extracts_as_with_blis(english):
-    import spacy
-
-    from kg.extract import ENGLISH_MODELS, EXTRACTION_SKIPS
+    from kg.extract import EXTRACTION_SKIPS, load_english
 
     assert english.nlp.get_pipe("tok2vec").model.ops.use_blis is False
-    for name in ENGLISH_MODELS:
-        try:
-            with_blis = EnglishExtractor.create(spacy.load(name, disable=list(EXTRACTION_SKIPS)))
-            break
-        except OSError:
-            continue
+    with_blis = EnglishExtractor.create(load_english(EXTRACTION_SKIPS, blis=True))
     assert with_blis.nlp.get_pipe("tok2vec").model.ops.use_blis is True
     papers = [Paper(f"t:{i}", "", text, "en") for i, text in enumerate([ABSTRACT, ABSTRACT.upper()])]
     assert list(english.extract(papers)) == list(with_blis.extract(papers))
