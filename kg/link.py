@@ -386,19 +386,21 @@ def _label(aliases: Counter[str], key: str) -> str:
 
 
 def implausible_readings(extractions: Sequence[Extraction], read_chinese: Callable[[str], ZhHit | None],
-                         zh_span_linker: ZhLinkFn, options: LinkOptions) -> frozenset[tuple[str, str]]:
+                         span_terms: Sequence[Sequence[tuple[str, ZhHit]]],
+                         options: LinkOptions) -> frozenset[tuple[str, str]]:
     """(English key, "dictionary") for the keys whose dictionary readings are too common in the
     Chinese papers for what the English papers use them (see MAX_READING_SHARE_RATIO): the
     Chinese papers a Chinese noun phrase or clause span would tie to the key, against the
-    English papers using it or a longer phrase ending with it."""
+    English papers using it or a longer phrase ending with it. `span_terms`: each extraction's
+    clause spans that read as terms, with their readings (see `link_corpus`)."""
     english_papers = english_key_papers(extractions)
     chinese_papers: Counter[str] = Counter()
     n_en = sum(ex.lang == "en" for ex in extractions)
     n_zh = len(extractions) - n_en
-    for ex in extractions:
+    for ex, terms in zip(extractions, span_terms):
         if ex.lang != "en":
             hits = [read_chinese(m.key) for m in ex.mentions if m.lang == "zh" and not m.key.isascii()]
-            hits += [hit for span in clause_spans(ex.segments) if is_span_term(hit := zh_span_linker(span.split()))]
+            hits += [hit for _, hit in terms]
             chinese_papers.update({hit[0] for hit in hits if hit is not None and hit[1] == "dictionary"})
     ratio = options.max_reading_share_ratio
     return frozenset((key, "dictionary") for key, papers in chinese_papers.items()
@@ -414,7 +416,7 @@ def link_corpus(
     modifiers: frozenset[str] = frozenset(),
     zh_linker: ZhLinkFn | None = None,
     zh_gloss: Callable[[Sequence[str]], str] | None = None,
-    zh_span_linker: ZhLinkFn | None = None,
+    zh_span_linker: Callable[[str], ZhHit | None] | None = None,
     known_acronyms: Mapping[str, str] = {},
     options: LinkOptions = LinkOptions(),
     on_linked: Callable[[], None] | None = None,
@@ -422,8 +424,8 @@ def link_corpus(
 ) -> Corpus:
     """Merge per-paper mentions into corpus concepts, with the evidence of every merge.
 
-    `zh_span_linker` reads the word spans of Chinese clauses (default: `zh_linker`); it may be
-    stricter and quicker, as most spans are no term. `on_linked` is called once every mention
+    `zh_span_linker` reads the word spans of Chinese clauses, each given as its words joined by
+    spaces (default: `zh_linker`); it may be stricter and quicker, as most spans are no term. `on_linked` is called once every mention
     is linked and the nested phrases' readings are in: the linkers are not asked again
     (`zh_gloss` is), so their memory may go (see `ZhEnLinker.forget_index`). With a
     `vocabulary`, `papers` are appended to the corpus it describes (the linkers read into its
@@ -437,7 +439,12 @@ def link_corpus(
             zh_cache[key] = zh_linker(key.split())
         return zh_cache[key]
 
-    implausible = implausible_readings(extractions, read_chinese, zh_span_linker or zh_linker, options) \
+    read_span = zh_span_linker or (lambda span: zh_linker(span.split()) if zh_linker else None)
+    # each paper's clause spans that read as English terms of two words or more, read once for
+    # both uses below (most spans are read once, so a cache would only hold them)
+    span_terms = [[(span, hit) for span in clause_spans(ex.segments) if is_span_term(hit := read_span(span))]
+                  if zh_linker is not None and ex.segments else [] for ex in extractions]
+    implausible = implausible_readings(extractions, read_chinese, span_terms, options) \
         if zh_linker is not None else frozenset()
     implausible |= {(key, "dictionary") for key in vocabulary.decisions.implausible}
 
@@ -529,16 +536,15 @@ def link_corpus(
         if link is not None:
             links[key].setdefault((link.layer, link.surface), link)
 
-    for ex in extractions:
+    for ex, terms in zip(extractions, span_terms):
         for m in ex.mentions:
             key, link = canonical(ex.paper_id, m)
             if key:
                 record(ex.paper_id, key, m.surface, m.label or m.surface, m.lang, link)
         # a span of a clause that reads as an English term of two words or more is a mention
         # of it although the noun-phrase grammar cut it elsewhere (识别 tagged as a verb)
-        for span in clause_spans(ex.segments) if zh_linker is not None else ():
-            hit = (zh_span_linker or zh_linker)(span.split())  # not cached here: most spans are read once
-            if not is_span_term(hit) or (hit[0], hit[1]) in implausible:
+        for span, hit in terms:
+            if (hit[0], hit[1]) in implausible:
                 continue
             surface = "".join(span.split())
             key, link = thesaurus(same_word.get(hit[0], hit[0]), surface, Link(hit[1], surface, hit[2]))
