@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from kg.engine import EngineOptions, batches
 from kg.model import Corpus, add_flat_ties, flat_ties
-from kg.pipeline import BuildError, BuildOptions, OnStep, extract_corpus, no_step
+from kg.pipeline import BuildError, BuildOptions, OnStep, cyclic_gc_paused, extract_corpus, no_step
 from kg.read import Problem, ReadReport
 
 
@@ -99,11 +99,12 @@ def write_corpus(file: BinaryIO, corpus: Corpus, problems: list[Problem]) -> Non
 def read_corpus(file: BinaryIO) -> tuple[Corpus, list[Problem]]:
     """What `write_corpus` wrote. Equal strings of different chunks become one object again
     (a pickle shares only within itself), through a table let go once the corpus is read."""
-    corpus, problems = pickle.load(file)
-    same = {s: s for s in (*(p.id for p in corpus.papers), *corpus.concepts)}  # the objects the rest holds
-    occurrences: dict[tuple[str, str], tuple[str, ...]] = {}
-    while (chunk := pickle.load(file)) is not None:
-        add_flat_ties(chunk, occurrences, same)
+    with cyclic_gc_paused():
+        corpus, problems = pickle.load(file)
+        same = {s: s for s in (*(p.id for p in corpus.papers), *corpus.concepts)}  # the objects the rest holds
+        occurrences: dict[tuple[str, str], tuple[str, ...]] = {}
+        while (chunk := pickle.load(file)) is not None:
+            add_flat_ties(chunk, occurrences, same)
     corpus.occurrences = occurrences
     return corpus, problems
 

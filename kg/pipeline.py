@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import gc
 import logging
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib import resources
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
@@ -149,9 +150,14 @@ def extract_corpus(inputs: Iterable[str | Path], options: BuildOptions = BuildOp
     extractions: list[Extraction] = []
     stream = extract_stream(read_papers(inputs, options.columns, report), ExtractorConfig(glossary=options.glossary),
                             engine, extractor, on_progress)
-    for paper, extraction in stream:
-        papers.append(paper)
-        extractions.append(extraction)
+    # with worker processes this one only gathers what they send: millions of objects and no
+    # reference cycles (tested), which the collector's full collections went over again and
+    # again. spaCy's documents do make cycles, so extracting in this process keeps it on.
+    gathering = engine.engine == "local" and engine.workers > 1
+    with cyclic_gc_paused() if gathering else nullcontext():
+        for paper, extraction in stream:
+            papers.append(paper)
+            extractions.append(extraction)
     if not papers:
         skipped = f" ({report.summary_line()})" if report.problems else ""
         raise BuildError(f"{', '.join(inputs)}: no usable abstracts found{skipped}")
@@ -219,10 +225,14 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
 
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
-    """Python's cyclic collector off while linking, which makes tens of millions of objects and
-    no reference cycles (tested): its collections rescanned the whole corpus again and again and
-    found nothing, 15% of the link stage at 20,000 twins. Reference counting still frees
-    everything; the collector is restored afterwards, also on an error."""
+    """Python's cyclic collector off while extractions are gathered from workers, linked, read
+    back (`kg.apart`) or made into a graph, which make tens of millions of objects and no
+    reference cycles but a graph's own views (tested): its collections rescanned the whole
+    corpus again and again and found nothing. They were 15% of the link stage at 20,000
+    twins, 8.6 of 40 s gathering 50,000 papers' extractions from the cache, a quarter of
+    reading the 100,000 stand-in's linked corpus, and 10% of making and writing 30,000 twins'
+    graphs. Reference counting still frees everything; the collector is restored afterwards,
+    also on an error."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -281,9 +291,10 @@ def ranked_concept_graph(corpus: Corpus, on_step: OnStep = no_step) -> tuple[nx.
     """The co-occurrence graph with its concepts' centralities, clusters, evidence and papers
     (concepts.graphml is read alone by ego views), and the concepts by PageRank."""
     on_step("co-occurrence graph")
-    concepts = concept_graph(corpus)
-    on_step("rankings")
-    rankings = analyse_concepts(concepts)
+    with cyclic_gc_paused():
+        concepts = concept_graph(corpus)
+        on_step("rankings")
+        rankings = analyse_concepts(concepts)
     docs = papers_of(corpus)
     titles = {p.id: p.title for p in corpus.papers}
     for key in concepts:
@@ -302,7 +313,8 @@ def ranked_bipartite_graph(corpus: Corpus, metrics: Mapping[str, Mapping[str, ob
                            on_step: OnStep = no_step) -> nx.Graph:
     """The paper–concept graph, its concept nodes carrying `metrics` (see `concept_metrics`)."""
     on_step("paper–concept graph")
-    bipartite = bipartite_graph(corpus)
+    with cyclic_gc_paused():
+        bipartite = bipartite_graph(corpus)
     for key, values in metrics.items():
         bipartite.nodes[concept_node(key)].update(values)
     return sort_attributes(bipartite)
@@ -310,9 +322,10 @@ def ranked_bipartite_graph(corpus: Corpus, metrics: Mapping[str, Mapping[str, ob
 
 def clustered_paper_graph(corpus: Corpus, on_step: OnStep = no_step) -> nx.Graph:
     on_step("paper similarity graph")
-    papers = paper_graph(corpus)
-    for node, cluster in clusters(papers).items():
-        papers.nodes[node]["cluster"] = cluster
+    with cyclic_gc_paused():
+        papers = paper_graph(corpus)
+        for node, cluster in clusters(papers).items():
+            papers.nodes[node]["cluster"] = cluster
     return sort_attributes(papers)
 
 
@@ -426,8 +439,8 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         on_step(f"writing {INDEX_FILE} (paper similarity)")
         index.add_projection("papers", papers)
         figures: dict = {"paper_similarity_edges": papers.number_of_edges()}
+        let_go(papers)
         del papers
-        free_graphs()
 
         concepts, rankings = source.concepts()
         write("concepts.graphml", lambda p: write_graphml(concepts, p, presorted=True))
@@ -439,8 +452,8 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         metrics = concept_metrics(concepts)
         figures.update(concept_cooccurrence_edges=concepts.number_of_edges(),
                        betweenness_k=concepts.graph.get("betweenness_k"))
+        let_go(concepts, drawn)
         del concepts, drawn  # the paper–concept graph comes next
-        free_graphs()
 
         bipartite = source.bipartite(metrics)
         del metrics
@@ -454,8 +467,8 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         index.add_vocabulary(corpus.decisions, thinning(corpus))
         index.add_abstracts(corpus.papers)
         figures["components"] = nx.number_connected_components(bipartite)
+        let_go(bipartite)
         del bipartite
-        free_graphs()
     written.append(out_dir / INDEX_FILE)
     info = corpus_summary(corpus, rankings, **figures)
     write(SUMMARY_FILE, lambda p: write_text(p, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n"))
@@ -463,12 +476,15 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
     return written, info
 
 
-def free_graphs() -> None:
-    """Free the graphs just let go of. A networkx graph whose views were used is in a reference
-    cycle (its EdgeView refers back to it), so `del` alone leaves it to the cyclic collector,
-    whose full collections are rare under a heap of tens of millions of corpus objects: the
-    co-occurrence graph stayed alive under the paper–concept graph, the build's peak."""
-    gc.collect()
+def let_go(*graphs: nx.Graph) -> None:
+    """Drop the views networkx keeps on each graph, so that the caller's `del` frees it at once.
+    A graph whose `edges` or `degree` were used refers to them and they to it, a reference
+    cycle: left to Python's cyclic collector, whose full collections are rare under a heap of
+    tens of millions of corpus objects, the co-occurrence graph stayed alive under the
+    paper–concept graph, the build's peak. The views are made again when next used."""
+    for g in graphs:
+        for name in [n for n in vars(g) if isinstance(getattr(type(g), n, None), functools.cached_property)]:
+            del vars(g)[name]
 
 
 def summary(graph: KnowledgeGraph) -> dict:

@@ -220,8 +220,10 @@ def _top(nodes: Iterable[Hashable], rank: Callable[[Hashable], Any],
 def _strongest(g: nx.Graph, chosen: list[Hashable], limit: int,
                strength: Callable[[Hashable, Hashable, dict], tuple]) -> list[tuple[Hashable, Hashable, dict]]:
     """Edges among drawn nodes, strongest first, each written low id → high id (stable bytes)."""
-    edges = [(u, v, d) if _id(u) <= _id(v) else (v, u, d)
-             for u, v, d in g.subgraph(chosen).edges(data=True)]
+    # not through a subgraph view: its edge view and it refer to each other, and it to `g`,
+    # which so outlived the build's `del` (see `pipeline.let_go`)
+    adjacency = g.adj
+    edges = [(u, v, adjacency[u][v]) for u in chosen for v in chosen if v in adjacency[u] and _id(u) <= _id(v)]
     edges.sort(key=lambda e: (strength(*e), _id(e[0]), _id(e[1])))
     return edges[:max(limit, 0)]
 

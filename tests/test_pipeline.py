@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 import networkx as nx
 import pytest
 
+from kg.engine import EngineOptions
 from kg import pipeline
 from kg.graph import paper_node
 from kg.index import INDEX_FILE
@@ -450,6 +451,62 @@ def test_save_corpus_lets_each_graph_go_before_making_the_next(small_corpus, tmp
     # the concept map's own small paper–concept graph is made while the co-occurrence graph is drawn
     assert alive_at == {"concept_graph": [], "paper_graph": [], "bipartite_graph": []}
     assert set(made) == {"concept_graph", "paper_graph", "bipartite_graph"}
+
+
+def test_gathering_extractions_from_workers_pauses_the_cycle_collector(seeds_dir):
+    """Extractions from worker processes make no cycles here, so the collector is paused while
+    they are gathered; extracting in this process (spaCy's documents make cycles) keeps it on."""
+    for workers, paused in ((2, True), (1, False)):
+        seen = []
+        gc.collect()
+        pipeline.extract_corpus([seeds_dir], engine=EngineOptions(workers=workers, batch_size=4),
+                                on_progress=lambda n: seen.append(gc.isenabled()))
+        assert seen and all(enabled is not paused for enabled in seen) and gc.isenabled()
+    gc.collect()  # the documents of the extraction here
+    gc.disable()
+    try:
+        pipeline.extract_corpus([seeds_dir], engine=EngineOptions(workers=2, batch_size=4))
+        assert gc.collect() == 0  # unreachable objects found: none
+    finally:
+        gc.enable()
+
+
+def test_making_graphs_pauses_the_cycle_collector_and_makes_no_cycles(small_corpus, monkeypatch):
+    """Each graph is made and ranked with the collector paused (`cyclic_gc_paused`), which is
+    safe only while that leaves no garbage in reference cycles."""
+    seen = []
+    for name in ("concept_graph", "analyse_concepts", "paper_graph", "clusters", "bipartite_graph"):
+        monkeypatch.setattr(pipeline, name, lambda *a, _make=getattr(pipeline, name), **k:
+                            seen.append(gc.isenabled()) or _make(*a, **k))
+
+    def make_all():
+        concepts, _ = pipeline.ranked_concept_graph(small_corpus)
+        return [concepts, pipeline.clustered_paper_graph(small_corpus),
+                pipeline.ranked_bipartite_graph(small_corpus, pipeline.concept_metrics(concepts))]
+    gc.collect()
+    gc.disable()
+    try:
+        graphs = make_all()
+        assert gc.collect() == 0  # unreachable objects found: none
+    finally:
+        gc.enable()
+    seen.clear()
+    assert [g.number_of_nodes() for g in make_all()] == [g.number_of_nodes() for g in graphs]
+    assert seen == [False] * 5 and gc.isenabled()
+
+
+def test_let_go_frees_a_graph_whose_views_were_used(small_corpus):
+    import weakref
+
+    g = pipeline.concept_graph(small_corpus)
+    assert g.number_of_edges() == len(list(g.edges)) and dict(g.degree)  # the views that refer back to g
+    ref = weakref.ref(g)
+    with pipeline.cyclic_gc_paused():
+        pipeline.let_go(g)
+        assert g.number_of_edges() == len(list(g.edges))  # still a whole graph until it goes
+        pipeline.let_go(g)
+        del g
+        assert ref() is None
 
 
 def test_linking_announces_its_steps_around_the_clause_bar():
