@@ -16,6 +16,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.atomic import atomic_path, write_text
+from kg.graph import let_go
 
 FORMATS = ("graphml", "gexf", "json", "cytoscape", "csv", "neo4j")
 
@@ -142,6 +143,7 @@ def write_gexf(g: nx.Graph, path: str | Path, presorted: bool = False) -> None:
     """networkx stamps today's date into the GEXF header; drop it so exports stay byte-stable."""
     h = g.copy() if presorted else sorted_graph(g)  # _viz adds attributes: never to the caller's graph
     text = "\n".join(nx.generate_gexf(_viz(h), encoding="utf-8", prettyprint=True))
+    let_go(h)  # freed here, also while a build pauses the cyclic collector
     text = re.sub(r' lastmodifieddate="[^"]*"', "", text, count=1)
     write_text(path, text + "\n")
 

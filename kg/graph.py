@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -245,6 +246,18 @@ class PaperSimilarityGraph(nx.Graph):
     """The paper similarity graph (`paper_graph`): an nx.Graph with compact edge data."""
 
     edge_attr_dict_factory = SimilarityAttributes
+
+
+def let_go(*graphs: nx.Graph) -> None:
+    """Drop the views networkx keeps on each graph, so that the caller's `del` frees it at once.
+    A graph whose `edges` or `degree` were used refers to them and they to it, a reference
+    cycle: left to Python's cyclic collector, whose full collections are rare under a heap of
+    tens of millions of corpus objects (and paused while a build writes its files, see
+    `kg.pipeline.cyclic_gc_paused`), the co-occurrence graph stayed alive under the
+    paper–concept graph, the build's peak. The views are made again when next used."""
+    for g in graphs:
+        for name in [n for n in vars(g) if isinstance(getattr(type(g), n, None), functools.cached_property)]:
+            del vars(g)[name]
 
 
 def sort_attributes(g: nx.Graph) -> nx.Graph:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 import gc
 import logging
 import io
@@ -30,7 +29,7 @@ from kg.index import INDEX_FILE, GraphIndex, index_writer
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, forget_words, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
-from kg.graph import (bipartite_graph, concept_graph, concept_node, links_text, paper_graph, papers_of,
+from kg.graph import (bipartite_graph, concept_graph, concept_node, let_go, links_text, paper_graph, papers_of,
                       sort_attributes, thinning)
 from kg.link import MIN_TERMHOOD, LinkOptions, Vocabulary, ZhHit, english_key_papers, link_corpus
 from kg.model import Corpus, Extraction, Paper
@@ -226,7 +225,7 @@ def link_papers(papers: Sequence[Paper], extractions: Sequence[Extraction],
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """Python's cyclic collector off while extractions are gathered from workers, linked, read
-    back (`kg.apart`) or made into a graph, which make tens of millions of objects and no
+    back (`kg.apart`) or made into graphs and files, which make tens of millions of objects and no
     reference cycles but a graph's own views (tested): its collections rescanned the whole
     corpus again and again and found nothing. They were 15% of the link stage at 20,000
     twins, 8.6 of 40 s gathering 50,000 papers' extractions from the cache, a quarter of
@@ -414,10 +413,13 @@ def skipped_jsonl(report: ReadReport) -> str:
     return "".join(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True) + "\n" for p in report.problems)
 
 
+@cyclic_gc_paused()
 def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_dir: Path, options: BuildOptions,
                  on_step: OnStep) -> tuple[list[Path], dict]:
     """Each graph's files, then the next graph's, and what summary.json says. A name is told to
-    `on_step` as its file is started; graph.sqlite takes a part from each graph."""
+    `on_step` as its file is started; graph.sqlite takes a part from each graph. With the cyclic
+    collector paused: the full collections it still made while the files were written went
+    over the corpus and the graph in hand and found nothing (at 100,000 papers 3 of them, 11 s)."""
     from kg.render import (ViewLimits, concept_map_nodes, render_concept_map, render_paper_concept_map,
                            render_paper_similarity_map)
 
@@ -474,17 +476,6 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
     write(SUMMARY_FILE, lambda p: write_text(p, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n"))
     write(SKIPPED_FILE, lambda p: write_text(p, skipped_jsonl(report)))
     return written, info
-
-
-def let_go(*graphs: nx.Graph) -> None:
-    """Drop the views networkx keeps on each graph, so that the caller's `del` frees it at once.
-    A graph whose `edges` or `degree` were used refers to them and they to it, a reference
-    cycle: left to Python's cyclic collector, whose full collections are rare under a heap of
-    tens of millions of corpus objects, the co-occurrence graph stayed alive under the
-    paper–concept graph, the build's peak. The views are made again when next used."""
-    for g in graphs:
-        for name in [n for n in vars(g) if isinstance(getattr(type(g), n, None), functools.cached_property)]:
-            del vars(g)[name]
 
 
 def summary(graph: KnowledgeGraph) -> dict:

@@ -495,6 +495,31 @@ def test_making_graphs_pauses_the_cycle_collector_and_makes_no_cycles(small_corp
     assert seen == [False] * 5 and gc.isenabled()
 
 
+def test_saving_pauses_the_cycle_collector_and_makes_no_cycles(small_corpus, tmp_path, monkeypatch):
+    """Files are written with the collector paused, every copy of a graph let go (GEXF's too)."""
+    options = pipeline.BuildOptions(formats=pipeline.EXTRA_FORMATS)
+    pipeline.save_corpus(small_corpus, tmp_path / "warm", options)  # templates and such, loaded once
+    seen = []
+    write_graphml = pipeline.write_graphml
+    monkeypatch.setattr(pipeline, "write_graphml", lambda *a, **k: seen.append(gc.isenabled()) or write_graphml(*a, **k))
+    pipeline.save_corpus(small_corpus, tmp_path / "out", options)
+    assert seen == [False] * 3 and gc.isenabled()
+    assert (tmp_path / "out" / "graph.gexf").is_file()
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector finds is kept in gc.garbage
+    try:
+        pipeline.save_corpus(small_corpus, tmp_path / "again", options)
+        gc.collect()
+        garbage = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    # no graph nor copy of one; json's indenting encoder makes a few closures a file
+    assert not any(isinstance(o, nx.Graph) for o in garbage) and len(garbage) < 200
+
+
 def test_let_go_frees_a_graph_whose_views_were_used(small_corpus):
     import weakref
 
