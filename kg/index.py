@@ -86,7 +86,7 @@ def index_writer(path: str | Path) -> Iterator[IndexWriter]:
     """An `IndexWriter` on a new SQLite file, moved to `path` when the block ends without error:
     a big build writes each graph as it is made and lets it go before making the next."""
     with atomic_path(path) as tmp:
-        db = sqlite3.connect(tmp)
+        db = sqlite3.connect(tmp, check_same_thread=False)  # a part may be added by another thread (see IndexWriter)
         try:
             # a file written aside and moved into place needs no journal and no syncs of its own
             # (publishing fsyncs it)
@@ -98,10 +98,16 @@ def index_writer(path: str | Path) -> Iterator[IndexWriter]:
 
 
 class IndexWriter:
-    """The parts of graph.sqlite, each added once: the paper–concept graph and the projections."""
+    """The parts of graph.sqlite, each added once: the paper–concept graph and the projections.
+    A part may be added by another thread than the one that opened the file, one part at a
+    time (`kg.pipeline.index_beside`)."""
 
     def __init__(self, db: sqlite3.Connection):
         self._db = db
+
+    def interrupt(self) -> None:
+        """Stop the part being added, from any thread: it raises sqlite3.OperationalError."""
+        self._db.interrupt()
 
     def add_graph(self, g: nx.Graph) -> None:
         """The paper–concept graph: its nodes, edges and the names its concepts are asked by."""

@@ -14,6 +14,7 @@ import logging
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from importlib import resources
 from dataclasses import astuple, dataclass, field
@@ -25,7 +26,7 @@ from kg import query, workspace
 from kg.analyse import Ranking, analyse_concepts, clusters, ranking_dicts
 from kg.atomic import write_text
 from kg.export import export, write_graphml
-from kg.index import INDEX_FILE, GraphIndex, index_writer
+from kg.index import INDEX_FILE, GraphIndex, IndexWriter, index_writer
 from kg.engine import EngineOptions, ExtractorConfig, extract_stream
 from kg.crosslingual import ZH_FUNCTION_WORDS, Dictionary, ZhEnLinker, forget_words, load_glossary
 from kg.extract import Extractor, generic_words, plain_english_key, stop_modifiers
@@ -431,26 +432,30 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
         writer(out_dir / name)
         written.append(out_dir / name)
 
-    with index_writer(out_dir / INDEX_FILE) as index:  # what the query commands and ego views read
+    # graph.sqlite is what the query commands and ego views read; its part of each graph is
+    # written beside that graph's files (see `index_beside`)
+    with index_writer(out_dir / INDEX_FILE) as index, index_beside(index) as beside:
         # the smallest graph first: the heap it leaves behind, the next ones reuse. Made after the
         # co-occurrence graph it set the build's peak on top of what that one left (72,000 twins,
         # a fresh process on one linked corpus: 2,822 MiB that way, 2,578 this way)
         papers = source.papers()
+        part = beside(index.add_projection, "papers", papers)
         write("papers.graphml", lambda p: write_graphml(papers, p, presorted=True))
         write("paper_similarity_map.html", lambda p: render_paper_similarity_map(papers, p, limits=limits))
         on_step(f"writing {INDEX_FILE} (paper similarity)")
-        index.add_projection("papers", papers)
+        part.result()
         figures: dict = {"paper_similarity_edges": papers.number_of_edges()}
         let_go(papers)
         del papers
 
         concepts, rankings = source.concepts()
+        part = beside(index.add_projection, "concepts", concepts)
         write("concepts.graphml", lambda p: write_graphml(concepts, p, presorted=True))
         write("rankings.csv", lambda p: write_text(p, _rankings_csv(rankings)))
         drawn = source.concept_papers(concept_map_nodes(concepts, limits))
         write("concept_map.html", lambda p: render_concept_map(concepts, p, bipartite=drawn, limits=limits))
         on_step(f"writing {INDEX_FILE} (co-occurrence)")
-        index.add_projection("concepts", concepts)
+        part.result()
         metrics = concept_metrics(concepts)
         figures.update(concept_cooccurrence_edges=concepts.number_of_edges(),
                        betweenness_k=concepts.graph.get("betweenness_k"))
@@ -459,13 +464,14 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
 
         bipartite = source.bipartite(metrics)
         del metrics
+        part = beside(index.add_graph, bipartite)
         write(GRAPH_FILE, lambda p: write_graphml(bipartite, p, presorted=True))
         write("paper_concept_map.html", lambda p: render_paper_concept_map(bipartite, p, limits=limits))
         for fmt in extra_formats(options, len(corpus.papers)):
             on_step(f"writing graph.{fmt}")
             written += export(bipartite, fmt, out_dir / f"graph.{fmt}", presorted=True)  # csv: two files
         on_step(f"writing {INDEX_FILE} (paper–concept)")
-        index.add_graph(bipartite)
+        part.result()
         index.add_vocabulary(corpus.decisions, thinning(corpus))
         index.add_abstracts(corpus.papers)
         figures["components"] = nx.number_connected_components(bipartite)
@@ -476,6 +482,22 @@ def _write_files(corpus: Corpus, report: ReadReport, source: GraphSource, out_di
     write(SUMMARY_FILE, lambda p: write_text(p, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n"))
     write(SKIPPED_FILE, lambda p: write_text(p, skipped_jsonl(report)))
     return written, info
+
+
+@contextmanager
+def index_beside(index: IndexWriter) -> Iterator[Callable[..., Future]]:
+    """`submit(part, *args)`: graph.sqlite's part of a graph, written by a thread of its own while
+    this one writes the graph's files. SQLite stores the rows without holding Python's lock,
+    and at 100,000 papers that was about a minute of the build process's one thread. The
+    caller waits for each part before it submits the next, so the file gets its writes in the
+    same order and the same bytes. On an error here the part in hand is interrupted, not
+    waited for."""
+    with ThreadPoolExecutor(1, thread_name_prefix="kg-index") as pool:
+        try:
+            yield pool.submit
+        except BaseException:
+            index.interrupt()
+            raise
 
 
 def summary(graph: KnowledgeGraph) -> dict:

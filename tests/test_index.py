@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+import threading
+import time
 from contextlib import closing
 
 import networkx as nx
@@ -13,7 +15,7 @@ import pytest
 
 from kg import pipeline, query
 from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX
-from kg.index import INDEX_FILE, GraphIndex, write_index
+from kg.index import INDEX_FILE, GraphIndex, index_writer, write_index
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +144,27 @@ def test_edges_given_in_any_order_write_the_same_file(tmp_path):
     assert (tmp_path / "a.sqlite").read_bytes() == (tmp_path / "b.sqlite").read_bytes()
     with closing(sqlite3.connect(tmp_path / "b.sqlite")) as db:
         assert db.execute("SELECT count(*) FROM edges").fetchone()[0] == len({(c, p) for c, p, _ in edges})
+
+
+def test_a_part_written_beside_the_files_is_stopped_by_an_error_here(tmp_path):
+    """A build writes graph.sqlite's part of a graph in another thread while it writes the
+    graph's files (`pipeline.index_beside`); Ctrl-C or an error there must not wait for it."""
+    started: list[str] = []
+    count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 2000000000) SELECT count(*) FROM n"
+
+    def part(index):  # minutes of SQLite work, unless interrupted
+        started.append(threading.current_thread().name)
+        return index._db.execute(count).fetchall()
+    begun = time.monotonic()
+    with pytest.raises(RuntimeError, match="stop here"):
+        with index_writer(tmp_path / INDEX_FILE) as index, pipeline.index_beside(index) as beside:
+            future = beside(part, index)
+            while not started:
+                time.sleep(0.01)
+            time.sleep(0.2)  # the statement is running
+            raise RuntimeError("stop here")
+    assert time.monotonic() - begun < 30
+    assert started[0].startswith("kg-index") and started[0] != threading.current_thread().name
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        future.result()
+    assert not (tmp_path / INDEX_FILE).exists()  # nothing half-written is left
