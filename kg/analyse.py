@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from kg.graph import edges_with_data
+
 # With its plotting stack igraph takes most of a second to import: it is imported where a graph
 # is ranked, not by the query commands (which read a built workspace).
 if TYPE_CHECKING:
@@ -69,9 +71,9 @@ def _igraph(g: nx.Graph, weight: str | None = None) -> tuple[igraph.Graph, list[
     index = {node: i for i, node in enumerate(nodes)}
     # a generator, not a list: igraph reads it into C, and at 72,000 papers the list was 3.5
     # million tuples of two ints, about 450 MB at the graph stage's peak
-    h = igraph.Graph(n=len(nodes), edges=((index[a], index[b]) for a, b in g.edges()))
+    h = igraph.Graph(n=len(nodes), edges=((index[a], index[b]) for a, b, _ in edges_with_data(g)))
     if weight:
-        h.es["weight"] = [float(d.get(weight, 1.0)) for _, _, d in g.edges(data=True)]
+        h.es["weight"] = [float(d.get(weight, 1.0)) for _, _, d in edges_with_data(g)]
     return h, nodes
 
 

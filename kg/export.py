@@ -16,7 +16,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.atomic import atomic_path, write_text
-from kg.graph import let_go
+from kg.graph import edges_with_data, let_go
 
 FORMATS = ("graphml", "gexf", "json", "cytoscape", "csv", "neo4j")
 
@@ -83,7 +83,7 @@ def _graphml_chunks(g: nx.Graph) -> Iterator[str]:
     every value and types every value twice: at 72,000 papers most of the 5 minutes of writing."""
     keys: dict[tuple[str, str, str], None] = {}
     scopes = (("graph", [g.graph]), ("node", (d for _, d in g.nodes(data=True))),
-              ("edge", (d for _, _, d in g.edges(data=True))))
+              ("edge", (d for _, _, d in edges_with_data(g))))
     for scope, dicts in scopes:
         kinds = {}
         for d in dicts:
@@ -119,7 +119,7 @@ def _graphml_chunks(g: nx.Graph) -> Iterator[str]:
     ids = {node: _escape(str(node), _XML_SPECIAL_ATTRIBUTE) for node in g}  # escaped once, not at every edge
     for node, d in g.nodes(data=True):
         yield element(f'<node id="{ids[node]}"', "</node>\n", d)
-    for a, b, d in g.edges(data=True):
+    for a, b, d in edges_with_data(g):
         yield element(f'<edge source="{ids[a]}" target="{ids[b]}"', "</edge>\n", d)
     yield "</graph></graphml>"
 

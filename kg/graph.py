@@ -6,11 +6,12 @@ import functools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from operator import itemgetter
 from statistics import fmean
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import networkx as nx
@@ -246,6 +247,21 @@ class PaperSimilarityGraph(nx.Graph):
     """The paper similarity graph (`paper_graph`): an nx.Graph with compact edge data."""
 
     edge_attr_dict_factory = SimilarityAttributes
+
+
+def edges_with_data(g: nx.Graph) -> Iterator[tuple[Hashable, Hashable, Any]]:
+    """`g.edges(data=True)`, in the same order, about a third faster for an undirected simple
+    graph: networkx's view calls a function for every edge, and a build's writers read every
+    edge of graphs with millions of them several times."""
+    if g.is_directed() or g.is_multigraph():
+        yield from g.edges(data=True)
+        return
+    seen: set[Hashable] = set()
+    for u, neighbours in g.adjacency():
+        for v, data in neighbours.items():
+            if v not in seen:  # each edge once, from the end met first (a self-loop too)
+                yield u, v, data
+        seen.add(u)
 
 
 def let_go(*graphs: nx.Graph) -> None:

@@ -24,7 +24,7 @@ import networkx as nx
 import orjson
 
 from kg.atomic import atomic_path
-from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX, concept_node, paper_node
+from kg.graph import CONCEPT_PREFIX, PAPER_PREFIX, concept_node, edges_with_data, paper_node
 from kg.model import LinkDecisions, Paper
 from kg.query import RANK_BY, QueryError, best_named, concept_names, no_concept, no_paper, normal_name
 
@@ -144,7 +144,7 @@ class IndexWriter:
                            ((name, n, dump_attributes(d)) for n, d in sorted(projection.nodes(data=True))))
             db.executemany("INSERT INTO projection_edges VALUES (?, ?, ?, ?, ?)",
                            ((name, min(a, b), max(a, b), float(d.get("weight", 0)), dump_attributes(d))
-                            for a, b, d in projection.edges(data=True)))
+                            for a, b, d in edges_with_data(projection)))
 
 
 def _edges_in_order(g: nx.Graph) -> Iterable[tuple[str, str, dict]]:
@@ -153,7 +153,7 @@ def _edges_in_order(g: nx.Graph) -> Iterable[tuple[str, str, dict]]:
     more tuples at 72,000 papers. Any other graph is sorted (no two edges have the same ends, so
     their dicts are never compared)."""
     def oriented() -> Iterator[tuple[str, str, dict]]:
-        return ((a, b, d) if a.startswith(CONCEPT_PREFIX) else (b, a, d) for a, b, d in g.edges(data=True))
+        return ((a, b, d) if a.startswith(CONCEPT_PREFIX) else (b, a, d) for a, b, d in edges_with_data(g))
     previous = ("", "")
     for c, p, _ in oriented():
         if (c, p) < previous:

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 from kg.graph import (CooccurrenceAttributes, ProjectionLimits, _sparse_cooccurrence, bipartite_graph, concept_graph,
-                      concept_node, idf, paper_counts, paper_graph, paper_node, papers_of)
+                      concept_node, edges_with_data, idf, paper_counts, paper_graph, paper_node, papers_of)
 from kg.analyse import clusters
 from kg.export import sorted_graph
 from kg.model import Link
@@ -393,3 +393,13 @@ def test_metadata_survives_graphml(make_corpus, tmp_path):
     assert back.nodes[paper_node("p:1")]["keywords"] == "a; b"
     assert back.nodes[concept_node("alpha")]["mean_year"] == 2020.0
     assert back.nodes[paper_node("p:3")]["url"] == "http://x.org"
+
+
+@pytest.mark.parametrize("kind", [nx.Graph, nx.DiGraph, nx.MultiGraph])
+def test_edges_with_data_are_networkx_edges_in_order(kind, small_corpus):
+    g = kind()
+    g.add_edges_from([("b", "a", {"w": 1}), ("a", "c", {"w": 2}), ("c", "c", {}), ("d", "b", {"w": 3}), ("c", "a", {"w": 4})])
+    assert list(edges_with_data(g)) == list(g.edges(data=True))
+    cooccurrence = concept_graph(small_corpus)
+    assert [(a, b, d) for a, b, d in edges_with_data(cooccurrence)] == list(cooccurrence.edges(data=True))
+    assert all(d is cooccurrence.edges[a, b] for a, b, d in edges_with_data(cooccurrence))  # the data itself, not a copy
