@@ -425,11 +425,12 @@ def link_corpus(
     """Merge per-paper mentions into corpus concepts, with the evidence of every merge.
 
     `zh_span_linker` reads the word spans of Chinese clauses, each given as its words joined by
-    spaces (default: `zh_linker`); it may be stricter and quicker, as most spans are no term. `on_linked` is called once every mention
-    is linked and the nested phrases' readings are in: the linkers are not asked again
-    (`zh_gloss` is), so their memory may go (see `ZhEnLinker.forget_index`). With a
-    `vocabulary`, `papers` are appended to the corpus it describes (the linkers read into its
-    English keys too): the concepts of the result are those the new papers tie to."""
+    spaces (default: `zh_linker`); it may be stricter and quicker, as most spans are no term.
+    `on_linked` is called once every mention is linked and the nested phrases' readings are
+    in: the linkers are not asked again (`zh_gloss` is), so their memory may go (see
+    `ZhEnLinker.forget_index`). With a `vocabulary`, `papers` are appended to the corpus it
+    describes (the linkers read into its English keys too): the concepts of the result are
+    those the new papers tie to."""
     zh_cache: dict[str, ZhHit | None] = {}
 
     def read_chinese(key: str) -> ZhHit | None:
@@ -536,7 +537,7 @@ def link_corpus(
         if link is not None:
             links[key].setdefault((link.layer, link.surface), link)
 
-    for ex, terms in zip(extractions, span_terms):
+    for i, (ex, terms) in enumerate(zip(extractions, span_terms)):
         for m in ex.mentions:
             key, link = canonical(ex.paper_id, m)
             if key:
@@ -560,7 +561,7 @@ def link_corpus(
                 occurrences[ex.paper_id][key] = (f"{d.long_surface} ({d.short})",)  # "… (DTE) algorithms"
                 add_lang(key, d.lang)
         if options.release_mentions:
-            ex.mentions, ex.segments = [], ""
+            ex.mentions, ex.segments, span_terms[i] = [], "", []
 
     for short in sorted(acronyms.known):  # a known acronym names its concept even when unused
         d = acronyms.surfaces[short]
