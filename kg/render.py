@@ -224,9 +224,11 @@ def _strongest(g: nx.Graph, chosen: list[Hashable], limit: int,
                strength: Callable[[Hashable, Hashable, dict], tuple]) -> list[tuple[Hashable, Hashable, dict]]:
     """Edges among drawn nodes, strongest first, each written low id → high id (stable bytes)."""
     # not through a subgraph view: its edge view and it refer to each other, and it to `g`,
-    # which so outlived the build's `del` (see `pipeline.let_go`)
-    adjacency = g.adj
-    edges = [(u, v, adjacency[u][v]) for u in chosen for v in chosen if v in adjacency[u] and _id(u) <= _id(v)]
+    # which so outlived the build's `del` (see `kg.graph.let_go`)
+    edges = []
+    for u in chosen:
+        neighbours = g.adj[u]
+        edges += [(u, v, neighbours[v]) for v in chosen if v in neighbours and _id(u) <= _id(v)]
     edges.sort(key=lambda e: (strength(*e), _id(e[0]), _id(e[1])))
     return edges[:max(limit, 0)]
 
