@@ -83,13 +83,10 @@ def test_reading_a_corpus_pauses_the_cycle_collector_and_makes_no_cycles(small_c
     add_flat_ties = apart.add_flat_ties
     monkeypatch.setattr(apart, "add_flat_ties", lambda *a: seen.append(gc.isenabled()) or add_flat_ties(*a))
     gc.collect()
-    gc.disable()
-    try:
+    with pipeline.cyclic_gc_paused():
         with path.open("rb") as file:
             corpus, _ = apart.read_corpus(file)
         assert gc.collect() == 0  # unreachable objects found: none
-    finally:
-        gc.enable()
     with path.open("rb") as file:
         assert apart.read_corpus(file)[0] == corpus
     assert seen and not any(seen) and gc.isenabled()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import math
 import random
+import weakref
 
 import networkx as nx
 import pytest
 
 from kg.graph import (CooccurrenceAttributes, ProjectionLimits, _sparse_cooccurrence, bipartite_graph, concept_graph,
-                      concept_node, edges_with_data, idf, paper_counts, paper_graph, paper_node, papers_of)
+                      concept_node, edges_with_data, idf, let_go, paper_counts, paper_graph, paper_node, papers_of)
 from kg.analyse import clusters
 from kg.export import sorted_graph
 from kg.model import Link
+from kg.pipeline import cyclic_gc_paused
 
 SPEC = {
     "p:1": {"alpha": 2, "beta": 1},
@@ -403,3 +405,15 @@ def test_edges_with_data_are_networkx_edges_in_order(kind, small_corpus):
     cooccurrence = concept_graph(small_corpus)
     assert [(a, b, d) for a, b, d in edges_with_data(cooccurrence)] == list(cooccurrence.edges(data=True))
     assert all(d is cooccurrence.edges[a, b] for a, b, d in edges_with_data(cooccurrence))  # the data itself, not a copy
+
+
+def test_let_go_frees_a_graph_whose_views_were_used(small_corpus):
+    g = concept_graph(small_corpus)
+    assert g.number_of_edges() == len(list(g.edges)) and dict(g.degree)  # the views that refer back to g
+    ref = weakref.ref(g)
+    with cyclic_gc_paused():
+        let_go(g)
+        assert g.number_of_edges() == len(list(g.edges))  # still a whole graph until it goes
+        let_go(g)
+        del g
+        assert ref() is None

@@ -463,12 +463,9 @@ def test_gathering_extractions_from_workers_pauses_the_cycle_collector(seeds_dir
                                 on_progress=lambda n: seen.append(gc.isenabled()))
         assert seen and all(enabled is not paused for enabled in seen) and gc.isenabled()
     gc.collect()  # the documents of the extraction here
-    gc.disable()
-    try:
+    with pipeline.cyclic_gc_paused():
         pipeline.extract_corpus([seeds_dir], engine=EngineOptions(workers=2, batch_size=4))
         assert gc.collect() == 0  # unreachable objects found: none
-    finally:
-        gc.enable()
 
 
 def test_making_graphs_pauses_the_cycle_collector_and_makes_no_cycles(small_corpus, monkeypatch):
@@ -484,12 +481,9 @@ def test_making_graphs_pauses_the_cycle_collector_and_makes_no_cycles(small_corp
         return [concepts, pipeline.clustered_paper_graph(small_corpus),
                 pipeline.ranked_bipartite_graph(small_corpus, pipeline.concept_metrics(concepts))]
     gc.collect()
-    gc.disable()
-    try:
+    with pipeline.cyclic_gc_paused():
         graphs = make_all()
         assert gc.collect() == 0  # unreachable objects found: none
-    finally:
-        gc.enable()
     seen.clear()
     assert [g.number_of_nodes() for g in make_all()] == [g.number_of_nodes() for g in graphs]
     assert seen == [False] * 5 and gc.isenabled()
@@ -518,20 +512,6 @@ def test_saving_pauses_the_cycle_collector_and_makes_no_cycles(small_corpus, tmp
         gc.enable()
     # no graph nor copy of one; json's indenting encoder makes a few closures a file
     assert not any(isinstance(o, nx.Graph) for o in garbage) and len(garbage) < 200
-
-
-def test_let_go_frees_a_graph_whose_views_were_used(small_corpus):
-    import weakref
-
-    g = pipeline.concept_graph(small_corpus)
-    assert g.number_of_edges() == len(list(g.edges)) and dict(g.degree)  # the views that refer back to g
-    ref = weakref.ref(g)
-    with pipeline.cyclic_gc_paused():
-        pipeline.let_go(g)
-        assert g.number_of_edges() == len(list(g.edges))  # still a whole graph until it goes
-        pipeline.let_go(g)
-        del g
-        assert ref() is None
 
 
 def test_linking_announces_its_steps_around_the_clause_bar():
